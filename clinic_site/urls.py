@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from clinic_site import views
+
+admin.site.site_header = "Ketamine Center of Connecticut — staff"
+admin.site.site_title = "Clinic staff"
+admin.site.index_title = "Front desk"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("pages.urls")),
+]
