@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from booking.models import Location
+from pages.caching import content_changed
 
 
 @admin.register(Location)
@@ -21,3 +22,12 @@ class LocationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deactivate a location instead: past requests still refer to it.
         return False
+
+    # The reading pages show location details and are cached; refresh them.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()

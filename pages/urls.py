@@ -1,12 +1,27 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
-from django.views.generic import TemplateView
 
 from pages import views
+from pages.content import HEALTH_PAGES
+from pages.sitemaps import PageSitemap
 
 app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ketamine/", views.page, {"template_name": "pages/guide.html"}, name="guide"),
+    *(
+        path(page.path, views.health_page, {"key": page.key}, name=page.key)
+        for page in HEALTH_PAGES
+    ),
+    path(
+        "our-physician/",
+        views.page,
+        {"template_name": "pages/physician.html"},
+        name="physician",
+    ),
     path("locations/", views.locations, name="locations"),
-    path("crisis/", TemplateView.as_view(template_name="pages/crisis.html"), name="crisis"),
-    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("crisis/", views.page, {"template_name": "pages/crisis.html"}, name="crisis"),
+    path("privacy/", views.page, {"template_name": "pages/privacy.html"}, name="privacy"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -2,9 +2,11 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
+from pages.content import PUBLIC_URL_NAMES
+
 pytestmark = pytest.mark.django_db
 
-PUBLIC_URLS = ["pages:home", "pages:locations", "pages:crisis", "pages:privacy"]
+PUBLIC_URLS = [*PUBLIC_URL_NAMES, "pages:sitemap", "pages:robots_txt"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_URLS)

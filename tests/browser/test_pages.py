@@ -2,17 +2,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from pages.content import HEALTH_PAGES, PUBLIC_URL_NAMES
 from tests.browser.axe import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PAGES = [
-    reverse("pages:home"),
-    reverse("pages:locations"),
-    reverse("pages:crisis"),
-    reverse("pages:privacy"),
-    "/no-such-page/",
-]
+PAGES = [*(reverse(name) for name in PUBLIC_URL_NAMES), "/no-such-page/"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -25,9 +20,10 @@ def test_page_has_no_accessibility_violations(site_page: Page, path):
     assert site_page.offsite_requests == []
 
 
-def test_crisis_line_and_call_to_action_are_visible_on_a_phone(site_page: Page):
+@pytest.mark.parametrize("path", PAGES)
+def test_crisis_line_and_call_to_action_are_visible_on_a_phone(site_page: Page, path):
     site_page.set_viewport_size({"width": 320, "height": 640})
-    site_page.goto(site_page.live_server_url + reverse("pages:home"))
+    site_page.goto(site_page.live_server_url + path)
 
     expect(site_page.locator(".crisis-bar a[href='tel:988']")).to_be_in_viewport()
     expect(site_page.locator(".crisis-bar a[href='sms:988']")).to_be_in_viewport()
@@ -46,3 +42,27 @@ def test_skip_link_moves_focus_to_the_main_content(site_page: Page):
     site_page.keyboard.press("Enter")
 
     expect(site_page.locator("main")).to_be_focused()
+
+
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_table_of_contents_takes_the_reader_to_each_section(site_page: Page, guide):
+    site_page.set_viewport_size({"width": 360, "height": 640})
+    site_page.goto(site_page.live_server_url + reverse(f"pages:{guide.key}"))
+    links = site_page.locator(".toc a")
+
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = link.get_attribute("href")
+        link.click()
+        expect(site_page.locator(target)).to_be_in_viewport()
+        site_page.evaluate("window.scrollTo(0, 0)")
+
+
+def test_next_steps_offer_a_consultation_and_the_crisis_line_on_a_phone(site_page: Page):
+    site_page.set_viewport_size({"width": 320, "height": 640})
+    site_page.goto(site_page.live_server_url + reverse("pages:risks"))
+    next_steps = site_page.locator(".next-steps")
+
+    next_steps.scroll_into_view_if_needed()
+    expect(next_steps.get_by_role("link", name="Request a consultation")).to_be_visible()
+    expect(next_steps.locator("a[href='tel:988']")).to_be_visible()

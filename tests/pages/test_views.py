@@ -1,7 +1,10 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from booking.models import Location
+from pages.content import HEALTH_PAGES, PUBLIC_URL_NAMES
 from tests.factories import make_location
 
 pytestmark = pytest.mark.django_db
@@ -37,15 +40,23 @@ def test_inactive_locations_are_not_shown(client, clinic_locations):
     assert "Milford, CT 06460" in html
 
 
-def test_locations_page_shows_phone_and_hours_only_once_staff_enter_them(client):
-    office = make_location(name="Hartford", slug="hartford")
+def test_locations_page_hides_phone_and_hours_until_staff_enter_them(client):
+    make_location(name="Hartford", slug="hartford")
+
     html = client.get(reverse("pages:locations")).content.decode()
+
     assert "tel:" not in html.replace('href="tel:988"', "").replace('href="tel:911"', "")
     assert "Opening hours" not in html
 
-    office.phone = "(203) 555-0100"
-    office.hours = "Mon–Fri 9am–5pm\n\nSat by appointment"
-    office.save()
+
+def test_locations_page_shows_phone_and_hours_once_staff_enter_them(client):
+    make_location(
+        name="Hartford",
+        slug="hartford",
+        phone="(203) 555-0100",
+        hours="Mon–Fri 9am–5pm\n\nSat by appointment",
+    )
+
     html = client.get(reverse("pages:locations")).content.decode()
 
     assert 'href="tel:2035550100"' in html
@@ -53,24 +64,64 @@ def test_locations_page_shows_phone_and_hours_only_once_staff_enter_them(client)
     assert "<li>Sat by appointment</li>" in html
 
 
-@pytest.mark.parametrize("name", ["pages:home", "pages:locations", "pages:crisis", "pages:privacy"])
-def test_every_page_has_its_own_title_and_the_crisis_line(client, clinic_locations, name):
-    html = client.get(reverse(name)).content.decode()
+def test_locations_page_offers_a_map_and_a_request_link_per_office(client, clinic_locations):
+    html = client.get(reverse("pages:locations")).content.decode()
 
+    for location in clinic_locations:
+        card = html.split(f'id="location-{location.slug}"')[1].split("</section>")[0]
+        assert "https://www.google.com/maps/search/" in card
+        assert f'<span class="visually-hidden"> at {location.name}</span>' in card
+
+
+@pytest.mark.parametrize("name", PUBLIC_URL_NAMES)
+def test_every_page_has_one_heading_and_the_crisis_line(client, clinic_locations, name):
+    response = client.get(reverse(name))
+
+    html = response.content.decode()
+    assert response.status_code == 200
     assert html.count("<h1") == 1
     assert "In crisis?" in html
     assert 'href="tel:988"' in html
 
 
-def test_page_titles_are_unique(client, clinic_locations):
-    titles = set()
-    names = ["pages:home", "pages:locations", "pages:crisis", "pages:privacy"]
-    for name in names:
-        html = client.get(reverse(name)).content.decode()
-        titles.add(html.split("<title>")[1].split("</title>")[0])
+@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
+def test_health_page_is_headed_with_its_title(client, page):
+    html = client.get(reverse(f"pages:{page.key}")).content.decode()
 
-    assert len(titles) == len(names)
+    assert re.search(rf"<h1>{re.escape(str(page.title))}</h1>", html)
+
+
+def test_physician_page_names_dr_ang_as_board_certified_supervisor(client):
+    html = client.get(reverse("pages:physician")).content.decode()
+
+    assert "Dr. Gino Ang is a board-certified physician" in html
+    assert "supervises every ketamine treatment" in html
+
+
+def test_guide_hub_links_every_health_page(client):
+    html = client.get(reverse("pages:guide")).content.decode()
+
+    for page in HEALTH_PAGES:
+        assert f'href="{reverse(f"pages:{page.key}")}"' in html
+
+
+def test_navigation_reaches_the_guides_faq_locations_and_crisis_help(client):
+    html = client.get(reverse("pages:home")).content.decode()
+    nav = html.split('<nav class="site-nav"')[1].split("</nav>")[0]
+
+    for name in ["pages:guide", "pages:faq", "pages:locations", "pages:crisis"]:
+        assert f'href="{reverse(name)}"' in nav
+
+
+def test_navigation_marks_the_guide_section_on_a_guide_page(client):
+    html = client.get(reverse("pages:risks")).content.decode()
+
+    assert f'href="{reverse("pages:guide")}" aria-current="true"' in html
 
 
 def test_head_requests_are_answered(client, clinic_locations):
     assert client.head(reverse("pages:home")).status_code == 200
+
+
+def test_pages_refuse_posts(client):
+    assert client.post(reverse("pages:risks")).status_code == 405

@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pages.caching import content_changed
+from pages.content import HEALTH_PAGES
+from pages.models import PageReview
+
+DUE_SOON_DAYS = 30
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    title = _("review status")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")),
+            ("due_soon", _("Due within %(days)d days") % {"days": DUE_SOON_DAYS}),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.overdue(on=today)
+        if self.value() == "due_soon":
+            return queryset.due_within(on=today, days=DUE_SOON_DAYS)
+        return queryset
+
+
+@admin.register(PageReview)
+class PageReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "page",
+        "reviewer_name",
+        "reviewer_credentials",
+        "last_reviewed",
+        "next_review_due",
+        "overdue",
+    ]
+    list_filter = [ReviewStatusFilter]
+    search_fields = ["reviewer_name"]
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def overdue(self, review: PageReview) -> bool:
+        return review.is_overdue(on=timezone.localdate())
+
+    def changelist_view(self, request, extra_context=None):
+        # Pages nobody has reviewed have no row yet; list them so they are not forgotten.
+        reviewed = set(PageReview.objects.values_list("page", flat=True))
+        extra_context = {
+            **(extra_context or {}),
+            "pages_never_reviewed": [page for page in HEALTH_PAGES if page.key not in reviewed],
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    # The public pages show review dates; a change must reach their cache.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        content_changed()

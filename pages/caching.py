@@ -1,0 +1,111 @@
+"""Whole-page caching for the reading pages.
+
+The pages carry no per-request state (no CSRF token, nonce, session or
+messages), so one rendering can be served to everyone from the shared cache.
+A content version kept in the cache is part of every key: the admin bumps it
+when staff change something the pages show, and every page is rendered afresh.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import cache as memoize
+from functools import wraps
+from pathlib import Path
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+
+VERSION_KEY = "pages:content-version"
+# A backstop for changes made outside the admin (shell, data migrations).
+PAGE_TIMEOUT = 60 * 60
+
+
+@memoize
+def release_fingerprint() -> str:
+    """Changes whenever a deploy changes a template or static file."""
+    digest = hashlib.sha256()
+    for folder in (settings.BASE_DIR / "templates", settings.BASE_DIR / "static"):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def content_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_content_version() -> None:
+    cache.set(VERSION_KEY, uuid4().hex, timeout=None)
+
+
+def content_changed() -> None:
+    """Serve freshly rendered pages once the current transaction commits.
+
+    After the commit, not before: a page rendered in between would otherwise
+    be cached under the new version with the old data.
+    """
+    transaction.on_commit(bump_content_version)
+
+
+def page_cache_key(request: HttpRequest) -> str:
+    # The date is part of the key because review notices depend on it.
+    parts = [settings.SITE_URL, request.path, timezone.localdate().isoformat()]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    return f"pages:page:{release_fingerprint()}:{content_version()}:{digest}"
+
+
+def is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
+    """True when nothing in the response belongs to this one visitor."""
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not (session is not None and session.accessed)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not get_nonce(request)
+        and "Cookie" not in response.get("Vary", "")
+    )
+
+
+def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve the view's response from the shared cache, with an ETag."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # In development, template edits show up straight away.
+        if settings.DEBUG:
+            return view(request, *args, **kwargs)
+        key = page_cache_key(request)
+        entry = cache.get(key)
+        if entry is None:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            if not is_shareable(request, response):
+                return response
+            entry = {
+                "content": response.content,
+                "content_type": response["Content-Type"],
+                "etag": f'"{hashlib.sha256(response.content).hexdigest()[:32]}"',
+            }
+            cache.set(key, entry, PAGE_TIMEOUT)
+        else:
+            response = HttpResponse(entry["content"], content_type=entry["content_type"])
+        response["ETag"] = entry["etag"]
+        # Browsers keep a copy but check back each time, so changes show at once.
+        patch_cache_control(response, no_cache=True)
+        return get_conditional_response(request, etag=entry["etag"], response=response)
+
+    return wrapper

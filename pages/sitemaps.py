@@ -1,0 +1,23 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from pages.content import PUBLIC_URL_NAMES
+
+
+class PageSitemap(Sitemap):
+    """Every public page, at the site's public address (not the request's host)."""
+
+    def items(self) -> list[str]:
+        return PUBLIC_URL_NAMES
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+    def get_protocol(self, protocol=None) -> str:
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None) -> str:
+        return urlsplit(settings.SITE_URL).netloc

@@ -1,0 +1,153 @@
+"""Reading pages are cached for everyone, and admin changes still show at once."""
+
+import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.urls import reverse
+
+from booking.models import Location
+from pages.caching import content_changed
+from pages.content import PUBLIC_URL_NAMES
+from pages.models import PageReview
+from tests.pages.factories import make_page_review
+
+pytestmark = pytest.mark.django_db
+
+
+def pending_message_cookie(text: str) -> tuple[str, str]:
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(messages.SUCCESS, text)
+    response = HttpResponse()
+    storage.update(response)
+    return storage.cookie_name, response.cookies[storage.cookie_name].value
+
+
+@pytest.mark.parametrize("name", PUBLIC_URL_NAMES)
+def test_second_visit_is_served_without_touching_the_database(
+    client, clinic_locations, django_assert_num_queries, name
+):
+    first = client.get(reverse(name))
+
+    with django_assert_num_queries(0):
+        second = client.get(reverse(name))
+
+    assert second.status_code == 200
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize("name", PUBLIC_URL_NAMES)
+def test_pages_carry_nothing_personal_even_for_a_signed_in_visitor(
+    admin_client, clinic_locations, name
+):
+    response = admin_client.get(reverse(name))
+
+    html = response.content.decode()
+    assert response.cookies == {}
+    assert "Cookie" not in response.get("Vary", "")
+    assert "csrfmiddlewaretoken" not in html
+    assert "nonce" not in html
+
+
+def test_a_pending_message_is_neither_shown_nor_shared_by_a_cached_page(client):
+    name, value = pending_message_cookie("Your request KC-ABC123 was sent")
+    client.cookies[name] = value
+
+    html = client.get(reverse("pages:faq")).content.decode()
+
+    assert "KC-ABC123" not in html
+    # The message stays waiting for the page that is meant to show it.
+    assert client.cookies[name].value == value
+
+
+def test_unchanged_page_is_revalidated_with_its_etag(client):
+    first = client.get(reverse("pages:research"))
+
+    second = client.get(reverse("pages:research"), headers={"if-none-match": first["ETag"]})
+
+    assert "no-cache" in first["Cache-Control"]
+    assert second.status_code == 304
+
+
+def test_location_edited_in_the_admin_shows_up_on_cached_pages(
+    client, admin_client, clinic_locations, django_capture_on_commit_callbacks
+):
+    milford = Location.objects.get(slug="milford")
+    assert "(203) 555-0199" not in client.get(reverse("pages:locations")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:booking_location_change", args=[milford.pk]),
+            {
+                "name": milford.name,
+                "slug": milford.slug,
+                "is_active": "on",
+                "display_order": milford.display_order,
+                "address_line1": milford.address_line1,
+                "address_line2": milford.address_line2,
+                "city": milford.city,
+                "state": milford.state,
+                "postal_code": milford.postal_code,
+                "phone": "(203) 555-0199",
+                "hours": "Mon–Fri 9am–5pm",
+                "notification_email": "",
+            },
+        )
+
+    assert response.status_code == 302
+    html = client.get(reverse("pages:locations")).content.decode()
+    assert 'href="tel:2035550199"' in html
+    assert "<li>Mon–Fri 9am–5pm</li>" in html
+    assert "tel:2035550199" in client.get(reverse("pages:home")).content.decode()
+
+
+def test_review_recorded_in_the_admin_shows_up_on_the_cached_page(
+    client, admin_client, django_capture_on_commit_callbacks
+):
+    assert "Clinical review pending" in client.get(reverse("pages:risks")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:pages_pagereview_add"),
+            {
+                "page": "risks",
+                "reviewer_name": "Dr. Jane Doe",
+                "reviewer_credentials": "MD",
+                "last_reviewed": "2026-01-10",
+                "next_review_due": "2099-01-10",
+            },
+        )
+
+    html = client.get(reverse("pages:risks")).content.decode()
+    assert PageReview.objects.filter(page="risks").exists()
+    assert "by Dr. Jane Doe, MD" in html
+    assert "Clinical review pending" not in html
+
+
+def test_review_deleted_in_the_admin_disappears_from_the_cached_page(
+    client, admin_client, django_capture_on_commit_callbacks
+):
+    review = make_page_review(page="faq")
+    assert "Last reviewed:" in client.get(reverse("pages:faq")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:pages_pagereview_delete", args=[review.pk]), {"post": "yes"}
+        )
+
+    assert "Clinical review pending" in client.get(reverse("pages:faq")).content.decode()
+
+
+def test_content_changes_wait_for_the_transaction_to_commit(
+    client, django_capture_on_commit_callbacks
+):
+    client.get(reverse("pages:eligibility"))
+    make_page_review(page="eligibility")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        content_changed()
+
+    assert "Clinical review pending" in client.get(reverse("pages:eligibility")).content.decode()
+    callbacks[0]()
+    assert "Last reviewed:" in client.get(reverse("pages:eligibility")).content.decode()
