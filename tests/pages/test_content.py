@@ -93,9 +93,9 @@ def test_overclaim_check_catches_the_words_it_is_meant_to():
         assert any(re.search(p, sample, re.IGNORECASE) for p in OVERCLAIMS), sample
 
 
-@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
-def test_health_page_cites_only_checked_sources(client, page):
-    html = get_html(client, f"pages:{page.key}")
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_health_page_cites_only_checked_sources(client, guide):
+    html = get_html(client, f"pages:{guide.key}")
     sources = html.split('<ol class="sources">')[1].split("</ol>")[0]
     entries = re.findall(r"<li>(.*?)</li>", sources, re.DOTALL)
 
@@ -104,9 +104,9 @@ def test_health_page_cites_only_checked_sources(client, page):
         assert sum(marker in entry for marker in ALLOWED_SOURCES) == 1, entry
 
 
-@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
-def test_health_page_ends_with_next_steps(client, page):
-    html = get_html(client, f"pages:{page.key}")
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_health_page_ends_with_next_steps(client, guide):
+    html = get_html(client, f"pages:{guide.key}")
     main = html.split("<main")[1].split("</main>")[0]
     after_next_steps = main.split('<section class="next-steps"')[1].split("</section>", 1)[1]
 
@@ -114,9 +114,9 @@ def test_health_page_ends_with_next_steps(client, page):
     assert 'href="tel:988"' in main.split('<section class="next-steps"')[1]
 
 
-@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
-def test_health_page_table_of_contents_links_to_its_sections(client, page):
-    html = get_html(client, f"pages:{page.key}")
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_health_page_table_of_contents_links_to_its_sections(client, guide):
+    html = get_html(client, f"pages:{guide.key}")
     toc = html.split('<nav class="toc"')[1].split("</nav>")[0]
     anchors = re.findall(r'href="#([^"]+)"', toc)
 

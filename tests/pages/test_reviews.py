@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
 
 
-@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
-def test_unreviewed_page_says_review_is_pending(client, page):
-    html = client.get(reverse(f"pages:{page.key}")).content.decode()
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_unreviewed_page_says_review_is_pending(client, guide):
+    html = client.get(reverse(f"pages:{guide.key}")).content.decode()
 
     assert "Clinical review pending." in html
     assert "Last reviewed:" not in html

@@ -113,15 +113,15 @@ def test_structured_data_cannot_break_out_of_its_script_element(client):
     assert json_ld(html)[0]["name"].endswith("Evil </script><script>alert(1)</script>")
 
 
-@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
-def test_health_page_is_described_as_a_medical_web_page(client, page):
-    html = client.get(reverse(f"pages:{page.key}")).content.decode()
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_health_page_is_described_as_a_medical_web_page(client, guide):
+    html = client.get(reverse(f"pages:{guide.key}")).content.decode()
 
     [data] = json_ld(html)
     assert data["@type"] == "MedicalWebPage"
-    assert data["name"] == str(page.title)
-    assert data["url"].endswith(reverse(f"pages:{page.key}"))
-    assert data["description"] == str(page.description)
+    assert data["name"] == str(guide.title)
+    assert data["url"].endswith(reverse(f"pages:{guide.key}"))
+    assert data["description"] == str(guide.description)
     assert "lastReviewed" not in data
     assert "reviewedBy" not in data
 

@@ -84,11 +84,11 @@ def test_every_page_has_one_heading_and_the_crisis_line(client, clinic_locations
     assert 'href="tel:988"' in html
 
 
-@pytest.mark.parametrize("page", HEALTH_PAGES, ids=lambda page: page.key)
-def test_health_page_is_headed_with_its_title(client, page):
-    html = client.get(reverse(f"pages:{page.key}")).content.decode()
+@pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
+def test_health_page_is_headed_with_its_title(client, guide):
+    html = client.get(reverse(f"pages:{guide.key}")).content.decode()
 
-    assert re.search(rf"<h1>{re.escape(str(page.title))}</h1>", html)
+    assert re.search(rf"<h1>{re.escape(str(guide.title))}</h1>", html)
 
 
 def test_physician_page_names_dr_ang_as_board_certified_supervisor(client):
