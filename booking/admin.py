@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from booking.models import Location
+from booking.models import Booking, Location, Notification
 from pages.caching import content_changed
 
 
@@ -31,3 +31,36 @@ class LocationAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         content_changed()
+
+
+class NotificationInline(admin.TabularInline):
+    model = Notification
+    extra = 0
+    can_delete = False
+    fields = ["kind", "state", "attempts", "last_error", "created_at", "next_attempt_at", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["reference", "created_at", "location", "status", "urgent", "meeting"]
+    list_filter = ["location", "status", "urgent"]
+    list_select_related = ["location"]
+    search_fields = ["reference"]
+    date_hierarchy = "created_at"
+    inlines = [NotificationInline]
+    readonly_fields = [
+        field.name
+        for field in Booking._meta.get_fields()
+        if field.concrete and not field.auto_created and field.name != "submission_key"
+    ]
+    exclude = ["submission_key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

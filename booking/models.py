@@ -1,9 +1,17 @@
+import datetime
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
-from django.db.models.lookups import Exact, In
+from django.db.models.lookups import Exact, In, LessThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+ADULT_AGE = 18
+MESSAGE_MAX_LENGTH = 1000
+EARLIEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
 
 
 class LocationQuerySet(models.QuerySet):
@@ -91,3 +99,260 @@ class Location(models.Model):
     @property
     def hours_lines(self) -> list[str]:
         return [line.strip() for line in self.hours.splitlines() if line.strip()]
+
+
+class Meeting(models.TextChoices):
+    IN_PERSON = "in_person", _("In person at the office")
+    VIDEO = "video", _("Video call")
+    PHONE = "phone", _("Phone call")
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    EMAIL = "email", _("Email")
+
+
+class Diagnosed(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    NOT_SURE = "not_sure", _("Not sure")
+
+
+class Antidepressants(models.TextChoices):
+    NONE = "none", _("None")
+    ONE = "one", _("One")
+    TWO_OR_MORE = "two_or_more", _("Two or more")
+    NOT_SURE = "not_sure", _("Not sure")
+
+
+class HeardAbout(models.TextChoices):
+    DOCTOR = "doctor", _("My doctor or therapist")
+    FRIEND = "friend", _("Family or a friend")
+    SEARCH = "search", _("An internet search")
+    OTHER = "other", _("Somewhere else")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+
+
+class Booking(models.Model):
+    """A patient's request for a consultation, exactly as they sent it."""
+
+    Meeting = Meeting
+    ContactMethod = ContactMethod
+    Diagnosed = Diagnosed
+    Antidepressants = Antidepressants
+    HeardAbout = HeardAbout
+    Status = Status
+
+    MESSAGE_MAX_LENGTH = MESSAGE_MAX_LENGTH
+
+    reference = models.CharField(_("reference"), max_length=9, unique=True, editable=False)
+    # Sent with the form; a resubmitted form carries the same key, so it can
+    # never create a second row.
+    submission_key = models.UUIDField(unique=True, editable=False)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("location")
+    )
+    meeting = models.CharField(_("consultation by"), max_length=10, choices=Meeting.choices)
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"))
+    email = models.EmailField(_("email"), max_length=254)
+    phone = PhoneNumberField(_("mobile phone"))
+
+    contact_method = models.CharField(
+        _("preferred contact"), max_length=10, choices=ContactMethod.choices
+    )
+    time_weekday_mornings = models.BooleanField(_("weekday mornings"), default=False)
+    time_weekday_afternoons = models.BooleanField(_("weekday afternoons"), default=False)
+    time_weekday_evenings = models.BooleanField(_("weekday evenings"), default=False)
+    time_saturday = models.BooleanField(_("Saturday"), default=False)
+    voicemail_ok = models.BooleanField(_("voicemail OK"))
+    email_ok = models.BooleanField(_("email OK"))
+
+    diagnosed = models.CharField(
+        _("diagnosed with depression"), max_length=10, choices=Diagnosed.choices
+    )
+    antidepressants = models.CharField(
+        _("antidepressants tried"), max_length=12, choices=Antidepressants.choices
+    )
+    seeing_clinician = models.BooleanField(_("seeing a mental-health clinician"))
+    message = models.TextField(_("message"), max_length=MESSAGE_MAX_LENGTH, blank=True)
+
+    # "Thoughts of ending your life or harming yourself, right now?"
+    urgent = models.BooleanField(_("urgent (safety question answered yes)"))
+
+    consent_contact = models.BooleanField(_("agreed to be contacted"))
+    consent_privacy = models.BooleanField(_("read the privacy notice"))
+    heard_about = models.CharField(
+        _("heard about us"), max_length=10, choices=HeardAbout.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("consultation request")
+        verbose_name_plural = _("consultation requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reference__startswith="KC-") & Exact(Length("reference"), 9),
+                name="booking_reference_format",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(meeting__in=Meeting.values), name="booking_meeting_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contact_method__in=ContactMethod.values),
+                name="booking_contact_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(diagnosed__in=Diagnosed.values),
+                name="booking_diagnosed_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(antidepressants__in=Antidepressants.values),
+                name="booking_antidepressants_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(heard_about__in=[*HeardAbout.values, ""]),
+                name="booking_heard_about_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(first_name="") & ~models.Q(last_name=""),
+                name="booking_names_present",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(email="") & ~models.Q(phone=""),
+                name="booking_contact_details_present",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("message"), MESSAGE_MAX_LENGTH),
+                name="booking_message_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__gte=EARLIEST_DATE_OF_BIRTH),
+                name="booking_date_of_birth_plausible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consent_contact=True, consent_privacy=True),
+                name="booking_consent_given",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(contact_method="email") | models.Q(email_ok=True),
+                name="booking_email_contact_needs_email_ok",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def clean(self) -> None:
+        errors = {}
+        today = timezone.localdate()
+        if self.date_of_birth:
+            if self.date_of_birth > today:
+                errors["date_of_birth"] = ValidationError(
+                    _("Date of birth must be in the past"), code="future"
+                )
+            elif self.date_of_birth < EARLIEST_DATE_OF_BIRTH:
+                errors["date_of_birth"] = ValidationError(
+                    _("Enter a real date of birth"), code="implausible"
+                )
+            elif age_on(self.date_of_birth, today) < ADULT_AGE:
+                errors["date_of_birth"] = ValidationError(
+                    _("You must be 18 or older to request a consultation with us"),
+                    code="under_age",
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def best_times(self) -> list[str]:
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in BEST_TIME_FIELDS
+            if getattr(self, name)
+        ]
+
+
+BEST_TIME_FIELDS = [
+    "time_weekday_mornings",
+    "time_weekday_afternoons",
+    "time_weekday_evenings",
+    "time_saturday",
+]
+
+
+def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
+    return (
+        day.year
+        - date_of_birth.year
+        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+    )
+
+
+class NotificationKind(models.TextChoices):
+    PATIENT_RECEIVED = "patient_received", _("To patient: request received")
+    FRONT_DESK_NEW = "front_desk_new", _("To front desk: new request")
+
+
+class NotificationState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (gave up)")
+    SKIPPED = "skipped", _("Skipped (no address)")
+
+
+class Notification(models.Model):
+    """One email about a booking, and how its delivery is going."""
+
+    Kind = NotificationKind
+    State = NotificationState
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("message"), max_length=30, choices=NotificationKind.choices)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=NotificationState.choices,
+        default=NotificationState.QUEUED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The exception's class name only: server replies can echo addresses.
+    last_error = models.CharField(_("last error"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("email notification")
+        verbose_name_plural = _("email notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="notification_once_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=NotificationState.values),
+                name="notification_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="sent") | models.Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()})"

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "clinic_site.apps.StaticFilesConfig",
+    "django_tasks_db",
+    "phonenumber_field",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS as static files
@@ -205,6 +207,22 @@ STORAGES = {
     # Hashed names, gzip and Brotli, served by WhiteNoise with far-future caching.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Booking ----------------------------------------------------------------
+
+# Emails are sent by a worker (`manage.py db_worker`), never inside a request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+PHONENUMBER_DEFAULT_REGION = "US"
+# Accepted consultation requests per client IP per hour, and form posts of any kind.
+BOOKING_REQUESTS_PER_HOUR = int(os.environ.get("DJANGO_BOOKING_REQUESTS_PER_HOUR", "5"))
+BOOKING_POSTS_PER_HOUR = int(os.environ.get("DJANGO_BOOKING_POSTS_PER_HOUR", "60"))
+# A person needs more than a few seconds for this form; simple bots do not.
+BOOKING_MIN_FILL_SECONDS = int(os.environ.get("DJANGO_BOOKING_MIN_FILL_SECONDS", "4"))
+# Where new-request notices go when a location has no front-desk email yet.
+FRONT_DESK_FALLBACK_EMAIL = os.environ.get("DJANGO_FRONT_DESK_EMAIL", "")
+# How many proxies (load balancers) sit in front of gunicorn and append to
+# X-Forwarded-For; 0 means the client talks to gunicorn directly.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -11,5 +11,6 @@ admin.site.index_title = "Front desk"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("request-consultation/", include("booking.urls")),
     path("", include("pages.urls")),
 ]

@@ -97,6 +97,8 @@ PUBLIC_URL_NAMES = [
     "pages:crisis",
     "pages:privacy",
 ]
+# The booking form is public too, but it is never cached (it carries a CSRF token).
+SITEMAP_URL_NAMES = [*PUBLIC_URL_NAMES, "booking:create"]
 
 
 def health_page_choices() -> list[tuple[str, str | Promise]]:

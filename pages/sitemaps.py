@@ -4,14 +4,14 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from pages.content import PUBLIC_URL_NAMES
+from pages.content import SITEMAP_URL_NAMES
 
 
 class PageSitemap(Sitemap):
     """Every public page, at the site's public address (not the request's host)."""
 
     def items(self) -> list[str]:
-        return PUBLIC_URL_NAMES
+        return SITEMAP_URL_NAMES
 
     def location(self, item: str) -> str:
         return reverse(item)

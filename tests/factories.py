@@ -1,8 +1,14 @@
+import datetime
 import importlib
+import time
+import uuid
 
 from django.apps import apps
+from django.core import signing
 
-from booking.models import Location
+from booking import services
+from booking.forms import TOKEN_SALT
+from booking.models import Booking, Location
 
 _seed_migration = importlib.import_module("booking.migrations.0002_seed_locations")
 
@@ -28,3 +34,65 @@ def make_location(**overrides) -> Location:
     }
     fields.update(overrides)
     return Location.objects.create(**fields)
+
+
+def form_token(*, key: uuid.UUID | None = None, seconds_ago: int = 60) -> str:
+    return signing.dumps(
+        {"key": str(key or uuid.uuid4()), "started": int(time.time()) - seconds_ago},
+        salt=TOKEN_SALT,
+    )
+
+
+def valid_booking_data(**overrides) -> dict:
+    """A complete, valid POST for the consultation request form."""
+    data = {
+        "location": "milford",
+        "meeting": "in_person",
+        "first_name": "Jordan",
+        "last_name": "Rivera",
+        "date_of_birth": "1985-03-27",
+        "email": "jordan@example.com",
+        "phone": "203 555 0123",
+        "contact_method": "phone",
+        "best_times": ["time_weekday_mornings", "time_saturday"],
+        "voicemail_ok": "yes",
+        "email_ok": "yes",
+        "diagnosed": "yes",
+        "antidepressants": "two_or_more",
+        "seeing_clinician": "yes",
+        "message": "Private health details that must never be emailed.",
+        "urgent": "no",
+        "consent_contact": "on",
+        "consent_privacy": "on",
+        "heard_about": "doctor",
+        "website": "",
+        "form_token": form_token(),
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def make_booking(**overrides) -> Booking:
+    ensure_clinic_locations()
+    fields = {
+        "location": Location.objects.get(slug="milford"),
+        "meeting": Booking.Meeting.IN_PERSON,
+        "first_name": "Jordan",
+        "last_name": "Rivera",
+        "date_of_birth": datetime.date(1985, 3, 27),
+        "email": "jordan@example.com",
+        "phone": "+12035550123",
+        "contact_method": Booking.ContactMethod.PHONE,
+        "voicemail_ok": True,
+        "email_ok": True,
+        "diagnosed": Booking.Diagnosed.YES,
+        "antidepressants": Booking.Antidepressants.TWO_OR_MORE,
+        "seeing_clinician": True,
+        "message": "",
+        "urgent": False,
+        "consent_contact": True,
+        "consent_privacy": True,
+    }
+    fields.update(overrides)
+    booking, _ = services.booking_create(submission_key=uuid.uuid4(), **fields)
+    return booking

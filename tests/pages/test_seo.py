@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 import pytest
 from django.urls import reverse
 
-from pages.content import HEALTH_PAGES, PUBLIC_URL_NAMES
+from pages.content import HEALTH_PAGES, PUBLIC_URL_NAMES, SITEMAP_URL_NAMES
 from tests.factories import make_location
 from tests.pages.factories import make_page_review
 
@@ -53,7 +53,7 @@ def test_sitemap_lists_every_public_page_at_the_public_address(client, public_si
     root = ElementTree.fromstring(response.content)
     locations = {loc.text for loc in root.findall("sm:url/sm:loc", SITEMAP_NS)}
     assert response.status_code == 200
-    assert locations == {public_site_url + reverse(name) for name in PUBLIC_URL_NAMES}
+    assert locations == {public_site_url + reverse(name) for name in SITEMAP_URL_NAMES}
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(

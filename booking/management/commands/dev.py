@@ -1,5 +1,7 @@
 import os
 import secrets
+import subprocess
+import sys
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,7 +12,10 @@ DEV_USERNAME = "dev-staff"
 
 
 class Command(BaseCommand):
-    help = "Set up a local development site (SQLite, migrations, staff login) and serve it."
+    help = (
+        "Set up a local development site (SQLite, migrations, staff login) and serve it,\n"
+        "with the email task worker alongside."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -31,7 +36,16 @@ class Command(BaseCommand):
                     f"  username: {DEV_USERNAME}\n  password: {password}\n"
                 )
             )
-        call_command("runserver", addrport)
+        worker = None
+        if os.environ.get("RUN_MAIN") != "true":
+            # Emails are sent by the task worker, as in production.
+            worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--interval", "1"])
+        try:
+            call_command("runserver", addrport)
+        finally:
+            if worker:
+                worker.terminate()
+                worker.wait(timeout=10)
 
     def reset_dev_login(self) -> str:
         password = secrets.token_urlsafe(12)

@@ -1,0 +1,303 @@
+import time
+import unicodedata
+import uuid
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+
+from booking.models import BEST_TIME_FIELDS, Booking, Location
+
+TOKEN_SALT = "booking.form-token"
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+BEST_TIME_CHOICES = [
+    (name, Booking._meta.get_field(name).verbose_name.capitalize()) for name in BEST_TIME_FIELDS
+]
+
+
+def reject_control_characters(value: str) -> None:
+    # Line breaks and tabs are fine in the message; other control characters
+    # (and the U+FFFD left behind by undecodable bytes) are not.
+    for ch in value:
+        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"):
+            raise forms.ValidationError(
+                _("Remove any unusual or invisible characters."), code="control_character"
+            )
+
+
+def new_form_token() -> str:
+    return signing.dumps({"key": str(uuid.uuid4()), "started": int(time.time())}, salt=TOKEN_SALT)
+
+
+def yes_no_field(label, *, required_message, help_text="") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": required_message, "invalid_choice": required_message},
+    )
+
+
+class BookingForm(forms.ModelForm):
+    """The consultation request form. Only validates; booking.services saves."""
+
+    location = forms.ModelChoiceField(
+        label=_("Which office would suit you?"),
+        queryset=Location.objects.active(),
+        to_field_name="slug",
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the office you would like to be seen at"),
+            "invalid_choice": _("Choose one of the offices listed"),
+        },
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        help_text=_("For example, 03/27/1985. You must be 18 or older."),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "autocomplete": "bday"}),
+        error_messages={
+            "required": _("Enter your date of birth"),
+            "invalid": _("Enter your date of birth as month/day/year, like 03/27/1985"),
+        },
+    )
+    phone = PhoneNumberField(
+        label=_("Mobile phone number"),
+        help_text=_("A US number, like 203 555 0123."),
+        region="US",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        error_messages={
+            "required": _("Enter your mobile phone number"),
+            "invalid": _("Enter a US phone number, like 203 555 0123"),
+        },
+    )
+    best_times = forms.MultipleChoiceField(
+        label=_("When are the best times to reach you?"),
+        help_text=_("Choose all that apply."),
+        choices=BEST_TIME_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose from the times listed")},
+    )
+    voicemail_ok = yes_no_field(
+        _("Can we leave you a voicemail?"),
+        required_message=_("Tell us whether we can leave you a voicemail"),
+    )
+    email_ok = yes_no_field(
+        _("Can we email you?"),
+        help_text=_("We only email to confirm your request and appointments."),
+        required_message=_("Tell us whether we can email you"),
+    )
+    seeing_clinician = yes_no_field(
+        _("Are you seeing a clinician for your mental health at the moment?"),
+        help_text=_("For example a psychiatrist, therapist or your family doctor."),
+        required_message=_("Tell us whether you are seeing a clinician at the moment"),
+    )
+    urgent = yes_no_field(
+        _("Are you having thoughts of ending your life, or of harming yourself, right now?"),
+        help_text=_("Your answer does not stop you from sending this request."),
+        required_message=_("Answer yes or no: are you having these thoughts right now?"),
+    )
+    consent_contact = forms.BooleanField(
+        label=_("I agree to be contacted by the clinic about this request"),
+        error_messages={"required": _("Agree to be contacted so we can reply to you")},
+    )
+    consent_privacy = forms.BooleanField(
+        label=_("I have read the privacy notice"),
+        error_messages={"required": _("Confirm that you have read the privacy notice")},
+    )
+    # Hidden from people (see site.css); simple bots fill every field.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "location",
+            "meeting",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "contact_method",
+            "voicemail_ok",
+            "email_ok",
+            "diagnosed",
+            "antidepressants",
+            "seeing_clinician",
+            "message",
+            "urgent",
+            "consent_contact",
+            "consent_privacy",
+            "heard_about",
+        ]
+        labels = {
+            "meeting": _("How would you like to have your consultation?"),
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "email": _("Email address"),
+            "contact_method": _("How should we contact you?"),
+            "diagnosed": _("Has a doctor or other clinician diagnosed you with depression?"),
+            "antidepressants": _("How many different antidepressants have you tried?"),
+            "message": _("Anything else you would like us to know (optional)"),
+            "heard_about": _("How did you hear about us? (optional)"),
+        }
+        help_texts = {
+            "antidepressants": _("Count each medicine once, even if you took it more than once."),
+            "message": _(
+                "Up to 1,000 characters. Please do not include anything urgent: "
+                "we read requests during office hours."
+            ),
+        }
+        widgets = {
+            "meeting": forms.RadioSelect,
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "contact_method": forms.RadioSelect,
+            "diagnosed": forms.RadioSelect,
+            "antidepressants": forms.RadioSelect,
+            "message": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "meeting": {
+                "required": _("Choose how you would like to have your consultation"),
+                "invalid_choice": _("Choose one of the ways listed"),
+            },
+            "first_name": {
+                "required": _("Enter your first name"),
+                "max_length": _("First name must be 100 characters or fewer"),
+            },
+            "last_name": {
+                "required": _("Enter your last name"),
+                "max_length": _("Last name must be 100 characters or fewer"),
+            },
+            "email": {
+                "required": _("Enter your email address"),
+                "invalid": _("Enter an email address like name@example.com"),
+                "max_length": _("Email address must be 254 characters or fewer"),
+            },
+            "contact_method": {
+                "required": _("Choose how we should contact you"),
+                "invalid_choice": _("Choose one of the ways listed"),
+            },
+            "diagnosed": {
+                "required": _("Answer whether you have been diagnosed with depression"),
+                "invalid_choice": _("Choose yes, no or not sure"),
+            },
+            "antidepressants": {
+                "required": _("Tell us how many antidepressants you have tried"),
+                "invalid_choice": _("Choose one of the answers listed"),
+            },
+            "message": {
+                "max_length": _("Your message must be 1,000 characters or fewer"),
+            },
+            "heard_about": {"invalid_choice": _("Choose one of the answers listed")},
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent_privacy"].label = format_html(
+            _('I have read the <a href="{}">privacy notice</a>'), reverse("pages:privacy")
+        )
+        for name in ("first_name", "last_name", "email", "message"):
+            self.fields[name].validators.append(reject_control_characters)
+        self.fields["message"].widget.attrs["maxlength"] = Booking.MESSAGE_MAX_LENGTH
+        # RadioSelect would otherwise offer a blank "---------" choice.
+        for name in ("meeting", "contact_method", "diagnosed", "antidepressants"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        if not self.is_bound:
+            self.initial.setdefault("form_token", new_form_token())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(_("Where and how"), "location", "meeting"),
+            Fieldset(_("About you"), "first_name", "last_name", "date_of_birth", "email", "phone"),
+            Fieldset(
+                _("How to reach you"), "contact_method", "best_times", "voicemail_ok", "email_ok"
+            ),
+            Fieldset(
+                _("A few questions to help us prepare"),
+                HTML(
+                    format_html(
+                        '<p class="form-text">{}</p>',
+                        _(
+                            "Your answers help our staff prepare for your consultation. "
+                            "They are never used to turn anyone away."
+                        ),
+                    )
+                ),
+                "diagnosed",
+                "antidepressants",
+                "seeing_clinician",
+                "message",
+            ),
+            Div("urgent", HTML('{% include "booking/_safety_alert.html" %}'), css_class="safety"),
+            Fieldset(_("Before you send"), "consent_contact", "consent_privacy", "heard_about"),
+            Div("website", css_class="hp-field", aria_hidden="true"),
+            "form_token",
+        )
+
+    def clean_website(self) -> str:
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError(
+                _("Please leave the last field empty and send again."), code="honeypot"
+            )
+        return ""
+
+    def clean_form_token(self) -> str:
+        try:
+            token = signing.loads(self.cleaned_data["form_token"], salt=TOKEN_SALT)
+            self.submission_key = uuid.UUID(token["key"])
+            started = float(token["started"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            # Keep what they typed; a fresh token goes out with the page.
+            self.data = self.data.copy()
+            self.data["form_token"] = new_form_token()
+            raise forms.ValidationError(
+                _("This form could not be checked. Please check your answers and send again."),
+                code="bad_token",
+            ) from None
+        if time.time() - started < settings.BOOKING_MIN_FILL_SECONDS:
+            raise forms.ValidationError(
+                _("That was very quick. Please check your answers, then send again."),
+                code="too_fast",
+            )
+        return self.cleaned_data["form_token"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("contact_method") == Booking.ContactMethod.EMAIL and (
+            cleaned.get("email_ok") is False
+        ):
+            self.add_error(
+                "email_ok",
+                _("You asked us to contact you by email: answer yes, or choose another way"),
+            )
+        return cleaned
+
+    def booking_fields(self) -> dict:
+        """The cleaned answers as Booking field values."""
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        chosen = set(self.cleaned_data["best_times"])
+        fields.update({name: name in chosen for name in BEST_TIME_FIELDS})
+        return fields
+
+    @property
+    def under_age(self) -> bool:
+        return any(e.code == "under_age" for e in self.errors.as_data().get("date_of_birth", []))
