@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -297,6 +298,12 @@ class BookingForm(forms.ModelForm):
         chosen = set(self.cleaned_data["best_times"])
         fields.update({name: name in chosen for name in BEST_TIME_FIELDS})
         return fields
+
+    def fingerprint(self) -> str:
+        """A keyed hash of the answers: equal answers, equal fingerprint."""
+        fields = self.booking_fields()
+        canonical = repr(sorted((name, str(value)) for name, value in fields.items()))
+        return salted_hmac("booking.fingerprint", canonical, algorithm="sha256").hexdigest()
 
     @property
     def under_age(self) -> bool:

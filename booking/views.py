@@ -9,6 +9,10 @@ from booking.forms import BookingForm
 from booking.models import Booking, Location
 
 SESSION_KEY = "booking_reference"
+# A keyed hash of the last answers this browser sent. Going back to the form
+# reloads it with a fresh submission key (the page is never cached), so the
+# same answers sent again are recognised by their fingerprint instead.
+FINGERPRINT_KEY = "booking_fingerprint"
 
 
 @never_cache
@@ -28,12 +32,16 @@ def booking_create(request: HttpRequest) -> HttpResponse:
             )
         form = BookingForm(request.POST)
         if form.is_valid():
+            fingerprint = form.fingerprint()
+            if request.session.get(FINGERPRINT_KEY) == fingerprint:
+                return redirect("booking:done")
             booking, created = services.booking_create(
                 submission_key=form.submission_key, **form.booking_fields()
             )
             if created:
                 ratelimit.hit("booking-new", client)
             request.session[SESSION_KEY] = booking.reference
+            request.session[FINGERPRINT_KEY] = fingerprint
             return redirect("booking:done")
     else:
         location = Location.objects.active().filter(slug=request.GET.get("location", "")).first()

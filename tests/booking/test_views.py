@@ -104,6 +104,25 @@ def test_same_form_sent_twice_creates_one_request(client):
     assert Notification.objects.count() == 2
 
 
+def test_same_answers_sent_again_from_a_reloaded_form_make_one_request(client):
+    client.post(CREATE_URL, valid_booking_data())
+
+    # Going back reloads the form, which brings a fresh submission key.
+    response = client.post(CREATE_URL, valid_booking_data())
+
+    assert response.url == DONE_URL
+    assert Booking.objects.count() == 1
+
+
+def test_different_answers_from_the_same_browser_make_a_second_request(client):
+    client.post(CREATE_URL, valid_booking_data())
+
+    client.post(CREATE_URL, valid_booking_data(location="westport"))
+
+    assert Booking.objects.count() == 2
+    assert client.get(DONE_URL).content.decode().count("1720 Post Rd E") >= 1
+
+
 def test_no_patient_email_is_queued_when_they_did_not_allow_email(client):
     client.post(CREATE_URL, valid_booking_data(email_ok="no"))
 
@@ -267,10 +286,11 @@ def test_missing_csrf_token_is_refused_with_a_friendly_page():
 
 def test_sixth_request_in_an_hour_from_one_address_gets_429_with_contact_details(client, settings):
     settings.BOOKING_REQUESTS_PER_HOUR = 5
-    for _ in range(5):
-        assert client.post(CREATE_URL, valid_booking_data()).status_code == 302
+    for number in range(5):
+        data = valid_booking_data(first_name=f"Person {number}")
+        assert client.post(CREATE_URL, data).status_code == 302
 
-    response = client.post(CREATE_URL, valid_booking_data())
+    response = client.post(CREATE_URL, valid_booking_data(first_name="Person 6"))
 
     assert response.status_code == 429
     assert "Please contact us directly" in response.content.decode()
@@ -282,7 +302,9 @@ def test_rate_limit_counts_each_client_address_separately(client, settings):
     settings.BOOKING_REQUESTS_PER_HOUR = 1
     assert client.post(CREATE_URL, valid_booking_data()).status_code == 302
 
-    other = client.post(CREATE_URL, valid_booking_data(), REMOTE_ADDR="203.0.113.9")
+    other = client.post(
+        CREATE_URL, valid_booking_data(first_name="Sam"), REMOTE_ADDR="203.0.113.9"
+    )
 
     assert other.status_code == 302
     assert Booking.objects.count() == 2
