@@ -1,6 +1,7 @@
 import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
@@ -8,6 +9,7 @@ from django.db.models.lookups import Exact, In, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
 
 ADULT_AGE = 18
 MESSAGE_MAX_LENGTH = 1000
@@ -135,6 +137,28 @@ class HeardAbout(models.TextChoices):
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    CLOSED = "closed", _("Closed (seen)")
+    NOT_SUITABLE = "not_suitable", _("Not suitable")
+    REFERRED = "referred", _("Referred elsewhere")
+    NO_RESPONSE = "no_response", _("No response")
+
+
+# Requests the front desk still has to work on.
+OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.SCHEDULED]
+CLOSED_STATUSES = [Status.CLOSED, Status.NOT_SUITABLE, Status.REFERRED, Status.NO_RESPONSE]
+
+
+class BookingQuerySet(models.QuerySet):
+    def open(self) -> "BookingQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, user) -> "BookingQuerySet":
+        """Managers see every location; everyone else only the ones they are linked to."""
+        if user.is_superuser or user.has_perm("booking.view_all_locations"):
+            return self
+        return self.filter(location__staff_profiles__user=user)
 
 
 class Booking(models.Model):
@@ -197,10 +221,54 @@ class Booking(models.Model):
         _("heard about us"), max_length=10, choices=HeardAbout.choices, blank=True
     )
 
+    # Staff fields: written only by booking/services.py.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_bookings",
+        verbose_name=_("assigned to"),
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("status changed by"),
+    )
+    closing_reason = models.TextField(_("reason"), blank=True)
+    scheduled_for = models.DateTimeField(_("appointment"), null=True, blank=True)
+    scheduled_meeting = models.CharField(
+        _("appointment by"), max_length=10, choices=Meeting.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["submission_key"])
+    objects = BookingQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("consultation request")
         verbose_name_plural = _("consultation requests")
+        permissions = [
+            ("view_all_locations", _("Can see requests of every location")),
+            ("export_booking", _("Can export consultation requests as CSV")),
+        ]
+        indexes = [
+            # The triage list: open requests, urgent first, then oldest.
+            models.Index(
+                models.F("urgent").desc(),
+                "created_at",
+                name="booking_open_triage",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(fields=["location", "status"], name="booking_location_status"),
+            models.Index(fields=["status", "closed_at"], name="booking_status_closed"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(reference__startswith="KC-") & Exact(Length("reference"), 9),
@@ -252,6 +320,15 @@ class Booking(models.Model):
                 condition=~models.Q(contact_method="email") | models.Q(email_ok=True),
                 name="booking_email_contact_needs_email_ok",
             ),
+            models.CheckConstraint(
+                condition=models.Q(scheduled_meeting__in=[*Meeting.values, ""]),
+                name="booking_scheduled_meeting_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled")
+                | (models.Q(scheduled_for__isnull=False) & ~models.Q(scheduled_meeting="")),
+                name="booking_scheduled_has_appointment",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,6 +353,23 @@ class Booking(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def meets_stated_criteria(self) -> bool:
+        """A hint for staff (adult, diagnosed, two or more antidepressants); never a decision."""
+        return (
+            age_on(self.date_of_birth, timezone.localdate()) >= ADULT_AGE
+            and self.diagnosed == Diagnosed.YES
+            and self.antidepressants == Antidepressants.TWO_OR_MORE
+        )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
 
     @property
     def best_times(self) -> list[str]:
@@ -305,6 +399,7 @@ def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
 class NotificationKind(models.TextChoices):
     PATIENT_RECEIVED = "patient_received", _("To patient: request received")
     FRONT_DESK_NEW = "front_desk_new", _("To front desk: new request")
+    PATIENT_SCHEDULED = "patient_scheduled", _("To patient: appointment confirmation")
 
 
 class NotificationState(models.TextChoices):
@@ -312,6 +407,7 @@ class NotificationState(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed (gave up)")
     SKIPPED = "skipped", _("Skipped (no address)")
+    SUPERSEDED = "superseded", _("Superseded (rescheduled before sending)")
 
 
 class Notification(models.Model):
@@ -340,7 +436,13 @@ class Notification(models.Model):
         verbose_name = _("email notification")
         verbose_name_plural = _("email notifications")
         constraints = [
-            models.UniqueConstraint(fields=["booking", "kind"], name="notification_once_per_kind"),
+            # A booking can be rescheduled: each new appointment gets its own
+            # confirmation, every other kind goes out once.
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=~models.Q(kind="patient_scheduled"),
+                name="notification_once_per_kind",
+            ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid"
             ),
@@ -356,3 +458,76 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_state_display()})"
+
+
+class TriageNote(models.Model):
+    """An internal note on a request. Never emailed, never shown to the patient."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now, editable=False)
+    text = models.TextField(_("note"), max_length=2000)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="triagenote_text_present"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffProfile(models.Model):
+    """Which locations' requests a staff user works on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    locations = models.ManyToManyField(
+        Location, related_name="staff_profiles", blank=True, verbose_name=_("locations")
+    )
+
+    class Meta:
+        verbose_name = _("staff locations")
+        verbose_name_plural = _("staff locations")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class BookingAccess(models.Model):
+    """One row each time a staff user opens a request."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="accesses")
+    accessed_at = models.DateTimeField(_("opened at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-accessed_at", "-pk"]
+        verbose_name = _("request access")
+        verbose_name_plural = _("request access log")
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.booking} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class BookingExport(models.Model):
+    """One row for each CSV export of the request list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(_("exported at"), default=timezone.now, db_index=True)
+    filters = models.CharField(_("filters"), max_length=500, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+
+    class Meta:
+        ordering = ["-exported_at", "-pk"]
+        verbose_name = _("request export")
+        verbose_name_plural = _("request export log")
+
+    def __str__(self) -> str:
+        return f"{self.user} exported {self.row_count} rows at {self.exported_at:%Y-%m-%d %H:%M}"

@@ -8,13 +8,26 @@ from functools import partial
 from smtplib import SMTPException
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from booking.models import Booking, Notification
+from booking.calendar import appointment_ics
+from booking.models import (
+    CLOSED_STATUSES,
+    EARLIEST_DATE_OF_BIRTH,
+    Booking,
+    BookingAccess,
+    BookingExport,
+    Meeting,
+    Notification,
+    TriageNote,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +134,28 @@ def notification_deliver(*, notification_id: int) -> Notification:
 def _build_message(notification: Notification) -> EmailMessage | None:
     booking = notification.booking
     context = {"booking": booking, "location": booking.location, "site_url": settings.SITE_URL}
+    attachments = []
     if notification.kind == Notification.Kind.PATIENT_RECEIVED:
         recipient = booking.email
         template = "booking/email/patient_received"
+    elif notification.kind == Notification.Kind.PATIENT_SCHEDULED:
+        if not booking.email_ok or booking.scheduled_for is None:
+            return None
+        recipient = booking.email
+        template = "booking/email/patient_scheduled"
+        context["appointment"] = timezone.localtime(booking.scheduled_for)
+        # Calendar apps replace an earlier version of the same event when
+        # its sequence number is higher: a rescheduled appointment moves.
+        sequence = booking.notifications.filter(
+            kind=Notification.Kind.PATIENT_SCHEDULED, pk__lt=notification.pk
+        ).count()
+        attachments.append(
+            (
+                "appointment.ics",
+                appointment_ics(booking=booking, sequence=sequence),
+                "text/calendar",
+            )
+        )
     else:
         recipient = booking.location.notification_email or settings.FRONT_DESK_FALLBACK_EMAIL
         template = "booking/email/front_desk_new"
@@ -134,4 +166,220 @@ def _build_message(notification: Notification) -> EmailMessage | None:
         return None
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}.txt", context)
-    return EmailMessage(subject=subject, body=body, to=[recipient])
+    return EmailMessage(subject=subject, body=body, to=[recipient], attachments=attachments)
+
+
+# --- Triage ------------------------------------------------------------------
+
+S = Booking.Status
+# Where a request may go from each status. Closed statuses go nowhere.
+TRANSITIONS: dict[str, list[str]] = {
+    S.NEW: [S.CONTACTED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
+    S.CONTACTED: [S.SCHEDULED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
+    # Scheduled → Scheduled is a new date and time (rescheduling).
+    S.SCHEDULED: [S.SCHEDULED, S.CLOSED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
+    S.CLOSED: [],
+    S.NOT_SUITABLE: [],
+    S.REFERRED: [],
+    S.NO_RESPONSE: [],
+}
+NEEDS_REASON = [S.NOT_SUITABLE, S.REFERRED]
+
+
+def allowed_statuses(*, booking: Booking) -> list[str]:
+    return TRANSITIONS[booking.status]
+
+
+def booking_check_status_change(
+    *,
+    booking: Booking,
+    to_status: str,
+    reason: str = "",
+    scheduled_for: datetime.datetime | None = None,
+    meeting: str = "",
+) -> None:
+    """Raise ValidationError with a message staff can act on if the change is not allowed."""
+    current = S(booking.status)
+    target = S(to_status)
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        if not allowed:
+            message = _("%(ref)s is already closed (%(status)s); it cannot change any more.")
+        elif current == S.NEW and target == S.SCHEDULED:
+            message = _("%(ref)s is New: mark it Contacted before scheduling it.")
+        else:
+            message = _(
+                "%(ref)s is %(status)s and cannot be set to %(target)s. Allowed: %(allowed)s."
+            )
+        raise ValidationError(
+            message,
+            code="invalid_transition",
+            params={
+                "ref": booking.reference,
+                "status": current.label,
+                "target": target.label,
+                "allowed": ", ".join(str(S(a).label) for a in allowed),
+            },
+        )
+    errors = {}
+    if target in NEEDS_REASON and not reason.strip():
+        errors["reason"] = _("Give a reason for “%(target)s”.") % {"target": target.label}
+    if target == S.SCHEDULED:
+        if scheduled_for is None:
+            errors["scheduled_for"] = _("Scheduling needs the appointment date and time.")
+        elif scheduled_for < timezone.now():
+            errors["scheduled_for"] = _("The appointment must be in the future.")
+        if meeting not in Meeting.values:
+            errors["scheduled_meeting"] = _("Scheduling needs the meeting mode.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def booking_change_status(
+    *,
+    booking: Booking,
+    to_status: str,
+    by: AbstractBaseUser,
+    reason: str = "",
+    scheduled_for: datetime.datetime | None = None,
+    meeting: str = "",
+) -> Booking:
+    """Move a request to another status, recording who and when.
+
+    Scheduling stores the appointment and queues the patient's confirmation
+    (with a calendar file) if they allowed email.
+    """
+    booking = Booking.objects.select_for_update().select_related("location").get(pk=booking.pk)
+    booking_check_status_change(
+        booking=booking,
+        to_status=to_status,
+        reason=reason,
+        scheduled_for=scheduled_for,
+        meeting=meeting,
+    )
+    now = timezone.now()
+    booking.status = to_status
+    booking.status_changed_at = now
+    booking.status_changed_by = by
+    if to_status in NEEDS_REASON:
+        booking.closing_reason = reason.strip()
+    if to_status in CLOSED_STATUSES:
+        booking.closed_at = now
+    if to_status == S.SCHEDULED:
+        booking.scheduled_for = scheduled_for
+        booking.scheduled_meeting = meeting
+    booking._history_user = by
+    booking.save()
+    if to_status == S.SCHEDULED and booking.email_ok:
+        # An unsent confirmation for an earlier date must not go out.
+        booking.notifications.filter(
+            kind=Notification.Kind.PATIENT_SCHEDULED, state=Notification.State.QUEUED
+        ).update(state=Notification.State.SUPERSEDED, next_attempt_at=None)
+        notification = Notification.objects.create(
+            booking=booking, kind=Notification.Kind.PATIENT_SCHEDULED
+        )
+        transaction.on_commit(partial(_enqueue, notification.pk))
+    logger.info("Booking %s set to %s", booking.reference, to_status)
+    return booking
+
+
+def booking_mark_contacted(*, booking: Booking, by: AbstractBaseUser) -> Booking:
+    """Move a New request to Contacted."""
+    return booking_change_status(booking=booking, to_status=S.CONTACTED, by=by)
+
+
+def booking_mark_no_response(*, booking: Booking, by: AbstractBaseUser) -> Booking:
+    """Close a request whose patient could not be reached."""
+    return booking_change_status(booking=booking, to_status=S.NO_RESPONSE, by=by)
+
+
+@transaction.atomic
+def booking_assign(
+    *, booking: Booking, to: AbstractBaseUser | None, by: AbstractBaseUser
+) -> Booking:
+    """Assign a request to a staff member who can see its location (or to nobody)."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if to is not None and not (
+        to.is_active
+        and to.is_staff
+        and Booking.objects.visible_to(to).filter(pk=booking.pk).exists()
+    ):
+        raise ValidationError(
+            _("%(user)s does not work on %(location)s requests."),
+            code="assignee_out_of_scope",
+            params={"user": to, "location": booking.location},
+        )
+    if booking.assigned_to_id != (to.pk if to else None):
+        booking.assigned_to = to
+        booking._history_user = by
+        booking.save()
+    return booking
+
+
+@transaction.atomic
+def triage_note_add(*, booking: Booking, author: AbstractBaseUser, text: str) -> TriageNote:
+    """Add an internal note to a request, stamped with its author and time. Never emailed."""
+    note = TriageNote(booking=booking, author=author, text=text.strip(), created_at=timezone.now())
+    note.full_clean()
+    note.save()
+    return note
+
+
+def booking_access_record(*, booking: Booking, user: AbstractBaseUser) -> BookingAccess:
+    """Record that a staff user opened a request."""
+    return BookingAccess.objects.create(booking=booking, user=user)
+
+
+def booking_export_record(*, user: AbstractBaseUser, filters: str, row_count: int) -> BookingExport:
+    """Record a CSV export of the request list."""
+    return BookingExport.objects.create(user=user, filters=filters[:500], row_count=row_count)
+
+
+# --- Retention ---------------------------------------------------------------
+
+# What an anonymised request keeps: reference, dates, location, meeting,
+# status and who worked it. Everything the patient said about themselves goes.
+ANONYMISED_VALUES = {
+    "first_name": "Anonymised",
+    "last_name": "Anonymised",
+    "date_of_birth": EARLIEST_DATE_OF_BIRTH,
+    "email": "anonymised@example.invalid",
+    "phone": "+12025550100",
+    "contact_method": Booking.ContactMethod.PHONE,
+    "time_weekday_mornings": False,
+    "time_weekday_afternoons": False,
+    "time_weekday_evenings": False,
+    "time_saturday": False,
+    "voicemail_ok": False,
+    "email_ok": False,
+    "diagnosed": Booking.Diagnosed.NOT_SURE,
+    "antidepressants": Booking.Antidepressants.NOT_SURE,
+    "seeing_clinician": False,
+    "message": "",
+    "urgent": False,
+    "closing_reason": "",
+}
+
+
+def bookings_due_for_anonymising(*, now: datetime.datetime | None = None):
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.BOOKING_RETENTION_DAYS)
+    return Booking.objects.filter(
+        status__in=CLOSED_STATUSES, closed_at__lt=cutoff, anonymised_at__isnull=True
+    ).order_by("closed_at", "pk")
+
+
+@transaction.atomic
+def booking_anonymise(*, booking: Booking) -> Booking:
+    """Erase a closed request's personal and health details, here and in its history."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.status not in CLOSED_STATUSES:
+        raise ValidationError(_("Only closed requests can be anonymised."), code="still_open")
+    now = timezone.now()
+    Booking.objects.filter(pk=booking.pk).update(anonymised_at=now, **ANONYMISED_VALUES)
+    # The change history holds copies of every earlier version.
+    Booking.history.filter(id=booking.pk).update(anonymised_at=now, **ANONYMISED_VALUES)
+    booking.notes.all().delete()
+    booking.refresh_from_db()
+    logger.info("Booking %s anonymised", booking.reference)
+    return booking

@@ -5,6 +5,7 @@ development; production (DJANGO_DEBUG unset) fails fast on anything missing.
 Every variable is documented in README.md.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -56,7 +57,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # --- Applications -----------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The staff admin, with two-factor login when STAFF_REQUIRE_2FA is on.
+    "booking.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,6 +71,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # django-bootstrap-static: Bootstrap's CSS as static files
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pages",
     "booking",
 ]
@@ -82,8 +88,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "booking.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic_site.urls"
@@ -158,6 +169,31 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# django-axes checks for a lockout before the password is even tried.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+# Per user name and address: a shared office address cannot lock out the
+# whole front desk, and one attacker cannot lock out everyone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "booking.staff_auth.client_ip"
+# Successful logins are in the session table already; keep axes to failures.
+AXES_DISABLE_ACCESS_LOG = True
+
+# History is an audit record: no reverting from it (changes go through services).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# TOTP two-factor login for the admin; on whenever the site is not in debug.
+STAFF_REQUIRE_2FA = env_bool("DJANGO_STAFF_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Ketamine Center of CT staff"
+# Staff sessions end after this many idle seconds; the public site's
+# sessions (the booking form) keep Django's default.
+STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("DJANGO_STAFF_SESSION_IDLE_SECONDS", "1800"))
+
 # --- Security ---------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -223,6 +259,16 @@ FRONT_DESK_FALLBACK_EMAIL = os.environ.get("DJANGO_FRONT_DESK_EMAIL", "")
 # How many proxies (load balancers) sit in front of gunicorn and append to
 # X-Forwarded-For; 0 means the client talks to gunicorn directly.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# A request still New after this many business hours is marked overdue.
+BOOKING_OVERDUE_BUSINESS_HOURS = int(os.environ.get("DJANGO_BOOKING_OVERDUE_BUSINESS_HOURS", "4"))
+# Office hours for that count: weekdays, local time, from and to these hours.
+BOOKING_BUSINESS_HOURS = (9, 17)
+# Closed requests are anonymised this many days after closing (`manage.py
+# booking_anonymise --apply`), keeping only what statistics need.
+BOOKING_RETENTION_DAYS = int(os.environ.get("DJANGO_BOOKING_RETENTION_DAYS", "730"))
+# Appointment slots last this long in the calendar invitation.
+BOOKING_APPOINTMENT_MINUTES = 60
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -96,3 +96,30 @@ def make_booking(**overrides) -> Booking:
     fields.update(overrides)
     booking, _ = services.booking_create(submission_key=uuid.uuid4(), **fields)
     return booking
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def make_staff(
+    *, username: str = "frontdesk", group: str = "Front desk", locations=("milford",), **fields
+):
+    """A staff user in one of the staff groups, linked to locations by slug."""
+    from django.contrib.auth.models import Group, User
+
+    from booking.models import StaffProfile
+
+    ensure_clinic_locations()
+    user = User.objects.create_user(
+        username=username, password=STAFF_PASSWORD, is_staff=True, **fields
+    )
+    user.groups.add(Group.objects.get(name=group))
+    profile = StaffProfile.objects.create(user=user)
+    profile.locations.set(Location.objects.filter(slug__in=locations))
+    return user
+
+
+def make_manager(**fields):
+    fields.setdefault("username", "manager")
+    fields.setdefault("locations", ())
+    return make_staff(group="Clinic manager", **fields)

@@ -23,3 +23,6 @@ CSRF_COOKIE_SECURE = False
 # Serve straight from the finders, as in development: no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Most tests log staff in with force_login; tests/booking/test_admin_auth.py
+# turns two-factor back on and checks production settings require it.
+STAFF_REQUIRE_2FA = False

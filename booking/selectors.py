@@ -1,0 +1,65 @@
+"""Reads for the triage console."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from booking.models import OPEN_STATUSES, Booking
+
+
+def overdue_cutoff(*, now: datetime.datetime | None = None) -> datetime.datetime:
+    """The moment BOOKING_OVERDUE_BUSINESS_HOURS business hours before now.
+
+    A request still New that arrived before it is overdue. Business hours
+    are weekdays between BOOKING_BUSINESS_HOURS, local time (no holidays).
+    """
+    start_hour, end_hour = settings.BOOKING_BUSINESS_HOURS
+    moment = timezone.localtime(now or timezone.now())
+    remaining = datetime.timedelta(hours=settings.BOOKING_OVERDUE_BUSINESS_HOURS)
+    day = moment.date()
+    while True:
+        tz = moment.tzinfo
+        opens = timezone.make_aware(datetime.datetime.combine(day, datetime.time(start_hour)), tz)
+        closes = timezone.make_aware(datetime.datetime.combine(day, datetime.time(end_hour)), tz)
+        if day.weekday() < 5 and moment > opens:
+            end = min(moment, closes)
+            if end - opens >= remaining:
+                return end - remaining
+            remaining -= end - opens
+        day -= datetime.timedelta(days=1)
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)), tz)
+
+
+def location_summary(*, user, now: datetime.datetime | None = None) -> list[dict]:
+    """Per location the user can see: new, urgent, overdue, scheduled this week."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    week_start = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=today.weekday()), datetime.time())
+    )
+    week_end = week_start + datetime.timedelta(days=7)
+    open_ = Q(status__in=OPEN_STATUSES)
+    return list(
+        Booking.objects.visible_to(user)
+        .filter(open_)
+        .values("location__name")
+        .annotate(
+            new=Count("pk", filter=Q(status=Booking.Status.NEW)),
+            urgent=Count("pk", filter=Q(urgent=True)),
+            overdue=Count(
+                "pk",
+                filter=Q(status=Booking.Status.NEW, created_at__lt=overdue_cutoff(now=now)),
+            ),
+            scheduled_this_week=Count(
+                "pk",
+                filter=Q(
+                    status=Booking.Status.SCHEDULED,
+                    scheduled_for__gte=week_start,
+                    scheduled_for__lt=week_end,
+                ),
+            ),
+        )
+        .order_by("location__name")
+    )

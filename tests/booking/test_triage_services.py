@@ -1,0 +1,200 @@
+"""Status changes, assignment and notes go through booking/services.py."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from booking import services
+from booking.models import Booking, Notification
+from tests.factories import make_booking, make_manager, make_staff
+
+pytestmark = pytest.mark.django_db
+
+S = Booking.Status
+SOON = timezone.now() + datetime.timedelta(days=2)
+ALL_STATUSES = list(S)
+ALLOWED = {
+    (S.NEW, S.CONTACTED),
+    (S.NEW, S.NOT_SUITABLE),
+    (S.NEW, S.REFERRED),
+    (S.NEW, S.NO_RESPONSE),
+    (S.CONTACTED, S.SCHEDULED),
+    (S.CONTACTED, S.NOT_SUITABLE),
+    (S.CONTACTED, S.REFERRED),
+    (S.CONTACTED, S.NO_RESPONSE),
+    (S.SCHEDULED, S.SCHEDULED),
+    (S.SCHEDULED, S.CLOSED),
+    (S.SCHEDULED, S.NOT_SUITABLE),
+    (S.SCHEDULED, S.REFERRED),
+    (S.SCHEDULED, S.NO_RESPONSE),
+}
+# The shortest path from New to each status.
+PATH = {
+    S.NEW: [],
+    S.CONTACTED: [S.CONTACTED],
+    S.SCHEDULED: [S.CONTACTED, S.SCHEDULED],
+    S.CLOSED: [S.CONTACTED, S.SCHEDULED, S.CLOSED],
+    S.NOT_SUITABLE: [S.NOT_SUITABLE],
+    S.REFERRED: [S.REFERRED],
+    S.NO_RESPONSE: [S.NO_RESPONSE],
+}
+
+
+@pytest.fixture
+def staff(clinic_locations):
+    return make_staff()
+
+
+def change(booking, to_status, by):
+    return services.booking_change_status(
+        booking=booking,
+        to_status=to_status,
+        by=by,
+        reason="Needs a different service",
+        scheduled_for=SOON,
+        meeting=Booking.Meeting.VIDEO,
+    )
+
+
+def booking_in(status, by) -> Booking:
+    booking = make_booking()
+    for step in PATH[status]:
+        booking = change(booking, step, by)
+    return booking
+
+
+@pytest.mark.parametrize(
+    ("current", "target"), [(a, b) for a in ALL_STATUSES for b in ALL_STATUSES]
+)
+def test_only_allowed_status_changes_happen(staff, current, target):
+    booking = booking_in(current, staff)
+
+    if (current, target) in ALLOWED:
+        changed = change(booking, target, staff)
+        assert changed.status == target
+        assert changed.status_changed_by == staff
+        assert changed.status_changed_at is not None
+    else:
+        with pytest.raises(ValidationError) as error:
+            change(booking, target, staff)
+        assert booking.reference in error.value.messages[0]
+        booking.refresh_from_db()
+        assert booking.status == current
+
+
+def test_new_request_cannot_be_scheduled_before_contact(staff):
+    booking = make_booking()
+
+    with pytest.raises(ValidationError, match="mark it Contacted before scheduling"):
+        change(booking, S.SCHEDULED, staff)
+
+
+def test_closed_request_says_it_cannot_change(staff):
+    booking = booking_in(S.NO_RESPONSE, staff)
+
+    with pytest.raises(ValidationError, match="already closed"):
+        change(booking, S.CONTACTED, staff)
+
+
+@pytest.mark.parametrize("target", [S.NOT_SUITABLE, S.REFERRED])
+def test_not_suitable_and_referred_need_a_reason(staff, target):
+    booking = make_booking()
+
+    with pytest.raises(ValidationError) as error:
+        services.booking_change_status(booking=booking, to_status=target, by=staff, reason=" ")
+
+    assert "reason" in error.value.error_dict
+    changed = services.booking_change_status(
+        booking=booking, to_status=target, by=staff, reason="Under 18 at the consultation"
+    )
+    assert changed.closing_reason == "Under 18 at the consultation"
+    assert changed.closed_at is not None
+
+
+def test_scheduling_needs_a_future_time_and_meeting_mode(staff):
+    booking = booking_in(S.CONTACTED, staff)
+
+    with pytest.raises(ValidationError) as error:
+        services.booking_change_status(booking=booking, to_status=S.SCHEDULED, by=staff)
+    assert set(error.value.error_dict) == {"scheduled_for", "scheduled_meeting"}
+
+    with pytest.raises(ValidationError) as error:
+        services.booking_change_status(
+            booking=booking,
+            to_status=S.SCHEDULED,
+            by=staff,
+            scheduled_for=timezone.now() - datetime.timedelta(hours=1),
+            meeting=Booking.Meeting.PHONE,
+        )
+    assert set(error.value.error_dict) == {"scheduled_for"}
+
+
+def test_scheduling_queues_a_confirmation_and_rescheduling_supersedes_an_unsent_one(staff):
+    booking = booking_in(S.CONTACTED, staff)
+
+    change(booking, S.SCHEDULED, staff)
+    later = SOON + datetime.timedelta(days=1)
+    services.booking_change_status(
+        booking=booking,
+        to_status=S.SCHEDULED,
+        by=staff,
+        scheduled_for=later,
+        meeting=Booking.Meeting.IN_PERSON,
+    )
+
+    confirmations = booking.notifications.filter(kind=Notification.Kind.PATIENT_SCHEDULED)
+    assert list(confirmations.values_list("state", flat=True)) == ["superseded", "queued"]
+    booking.refresh_from_db()
+    assert booking.scheduled_for == later
+    assert booking.scheduled_meeting == Booking.Meeting.IN_PERSON
+
+
+def test_scheduling_sends_nothing_to_a_patient_who_declined_email(staff):
+    booking = make_booking(email_ok=False)
+    booking = change(booking, S.CONTACTED, staff)
+
+    change(booking, S.SCHEDULED, staff)
+
+    assert not booking.notifications.filter(kind=Notification.Kind.PATIENT_SCHEDULED).exists()
+
+
+def test_each_change_is_in_the_history_with_who_made_it(staff):
+    booking = make_booking()
+
+    change(booking, S.CONTACTED, staff)
+    services.booking_assign(booking=booking, to=staff, by=staff)
+
+    latest = booking.history.first()
+    assert latest.assigned_to == staff
+    assert latest.history_user == staff
+    assert list(booking.history.order_by("history_date").values_list("status", flat=True)) == [
+        "new",
+        "contacted",
+        "contacted",
+    ]
+
+
+def test_assigning_to_someone_from_another_location_is_refused(staff):
+    westport = make_staff(username="westport-desk", locations=["westport"])
+    booking = make_booking()
+
+    with pytest.raises(ValidationError, match="does not work on Milford"):
+        services.booking_assign(booking=booking, to=westport, by=staff)
+
+    manager = make_manager()
+    assert services.booking_assign(booking=booking, to=manager, by=staff).assigned_to == manager
+
+
+def test_note_is_stamped_with_author_and_time_and_never_emailed(staff, mailoutbox):
+    booking = make_booking()
+
+    note = services.triage_note_add(booking=booking, author=staff, text="  Called, left voicemail ")
+
+    assert note.author == staff
+    assert note.text == "Called, left voicemail"
+    assert timezone.now() - note.created_at < datetime.timedelta(seconds=5)
+    assert mailoutbox == []
+    with pytest.raises(ValidationError):
+        services.triage_note_add(booking=booking, author=staff, text="   ")
