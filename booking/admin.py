@@ -350,7 +350,6 @@ class BookingAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
     actions = [assign_to_me, mark_contacted, mark_no_response]
     inlines = [TriageNoteInline, NotificationInline]
-    history_list_display = ["status", "assigned_to"]
 
     # --- Scope: nobody sees another location's requests -------------------------
 
@@ -376,7 +375,7 @@ class BookingAdmin(SimpleHistoryAdmin):
             raise Http404
         return booking
 
-    def response_action(self, request, queryset):
+    def response_action(self, request, queryset, *args, **kwargs):
         selected = set(request.POST.getlist(ACTION_CHECKBOX_NAME))
         if (
             selected
@@ -384,7 +383,7 @@ class BookingAdmin(SimpleHistoryAdmin):
             and queryset.filter(pk__in=selected).count() != len(selected)
         ):
             raise Http404
-        return super().response_action(request, queryset)
+        return super().response_action(request, queryset, *args, **kwargs)
 
     def history_view(self, request, object_id, extra_context=None):
         self.get_object(request, object_id)
@@ -446,10 +445,16 @@ class BookingAdmin(SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is TriageNote:
+            # The admin's change message reads these lists.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             for note_form in formset.forms:
                 text = note_form.cleaned_data.get("text") if note_form.has_changed() else ""
                 if not note_form.instance.pk and text:
-                    services.triage_note_add(booking=form.instance, author=request.user, text=text)
+                    formset.new_objects.append(
+                        services.triage_note_add(
+                            booking=form.instance, author=request.user, text=text
+                        )
+                    )
             return
         super().save_formset(request, form, formset, change)
 

@@ -1,0 +1,455 @@
+"""The triage console, through the test client, as front desk and manager."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from booking import services
+from booking.models import Booking, BookingAccess, BookingExport, Location, TriageNote
+from tests.factories import make_booking, make_manager, make_staff
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:booking_booking_changelist"
+SOON = timezone.now() + datetime.timedelta(days=3)
+
+
+def change_url(booking: Booking) -> str:
+    return reverse("admin:booking_booking_change", args=[booking.pk])
+
+
+@pytest.fixture
+def desk(clinic_locations):
+    return make_staff(first_name="Dana", last_name="Desk")
+
+
+@pytest.fixture
+def desk_client(client, desk):
+    client.force_login(desk)
+    return client
+
+
+@pytest.fixture
+def manager(clinic_locations):
+    return make_manager()
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+def westport() -> Location:
+    return Location.objects.get(slug="westport")
+
+
+def listed(response) -> list[str]:
+    return [booking.reference for booking in response.context["cl"].result_list]
+
+
+def form_data(response, **overrides) -> dict:
+    """What the browser would post back from a change page, plus overrides."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+        forms.extend(formset.forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None and not isinstance(value, list | datetime.datetime):
+                data[form.add_prefix(name)] = value
+    data.update(overrides)
+    return data
+
+
+def post_change(client, booking, **overrides):
+    page = client.get(change_url(booking))
+    return client.post(change_url(booking), form_data(page, **overrides))
+
+
+# --- Every admin page we register opens -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model_admin", list(admin.site._registry.values()), ids=lambda m: m.opts.label
+)
+def test_every_registered_admin_list_and_add_page_opens(admin_client, model_admin):
+    info = (model_admin.opts.app_label, model_admin.opts.model_name)
+    assert admin_client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200
+    add = admin_client.get(reverse("admin:{}_{}_add".format(*info)))
+    expected = 200 if model_admin.has_add_permission(add.wsgi_request) else 403
+    assert add.status_code == expected
+
+
+def test_admin_index_and_request_pages_are_never_stored_and_carry_the_csp(admin_client):
+    booking = make_booking()
+    for url in [reverse("admin:index"), reverse(CHANGELIST), change_url(booking)]:
+        response = admin_client.get(url)
+        assert "no-store" in response.headers["Cache-Control"]
+        assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+        assert " style=" not in response.content.decode()
+
+
+# --- The list ---------------------------------------------------------------------
+
+
+def test_list_shows_open_requests_urgent_first_then_oldest(desk_client):
+    old = make_booking()
+    newer = make_booking()
+    urgent = make_booking(urgent=True)
+    services.booking_mark_no_response(booking=make_booking(), by=make_manager())
+    Booking.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(1))
+
+    response = desk_client.get(reverse(CHANGELIST))
+
+    assert listed(response) == [urgent.reference, old.reference, newer.reference]
+
+
+def test_list_columns_show_age_screening_hint_and_overdue(desk_client, settings):
+    settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
+    meets = make_booking()
+    review = make_booking(antidepressants=Booking.Antidepressants.ONE)
+    Booking.objects.filter(pk=meets.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=5)
+    )
+
+    html = desk_client.get(reverse(CHANGELIST)).content.decode()
+
+    assert "meets stated criteria" in html and "needs review" in html
+    assert html.count('class="triage-overdue">Overdue') == 1
+    assert "5\xa0days ago" in html
+    row = html[html.index(review.reference) :]
+    assert "Overdue" not in row[: row.index("</tr>")]
+
+
+def test_summary_counts_new_urgent_overdue_and_scheduled_this_week(desk_client, desk):
+    make_booking(urgent=True)
+    overdue = make_booking()
+    Booking.objects.filter(pk=overdue.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=7)
+    )
+    scheduled = services.booking_mark_contacted(booking=make_booking(), by=desk)
+    services.booking_change_status(
+        booking=scheduled,
+        to_status="scheduled",
+        by=desk,
+        scheduled_for=timezone.now() + datetime.timedelta(minutes=5),
+        meeting="phone",
+    )
+
+    (row,) = desk_client.get(reverse(CHANGELIST)).context["location_summary"]
+
+    assert row == {
+        "location__name": "Milford",
+        "new": 2,
+        "urgent": 1,
+        "overdue": 1,
+        "scheduled_this_week": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"status": "closed"}, ["closed"]),
+        ({"status": "all"}, ["new", "urgent", "closed", "mine"]),
+        ({"urgent__exact": "1"}, ["urgent"]),
+        ({"assigned": "me"}, ["mine"]),
+        ({"assigned": "nobody"}, ["new", "urgent"]),
+    ],
+)
+def test_filters(desk_client, desk, query, expected):
+    bookings = {
+        "new": make_booking(),
+        "urgent": make_booking(urgent=True),
+        "closed": make_booking(),
+        "mine": make_booking(),
+    }
+    services.booking_mark_no_response(booking=bookings["closed"], by=desk)
+    services.booking_assign(booking=bookings["closed"], to=desk, by=desk)
+    services.booking_assign(booking=bookings["mine"], to=desk, by=desk)
+    if query.get("assigned") == "me":
+        expected_refs = {bookings["mine"].reference}
+    else:
+        expected_refs = {bookings[name].reference for name in expected}
+
+    response = desk_client.get(reverse(CHANGELIST), query)
+
+    assert set(listed(response)) == expected_refs
+
+
+def test_location_filter_offers_only_my_locations(manager_client, desk_client):
+    make_booking(location=westport())
+
+    response = desk_client.get(reverse(CHANGELIST))
+    location_filter = next(f for f in response.context["cl"].filter_specs if f.title == "location")
+
+    assert [title for _, title in location_filter.lookup_choices] == ["Milford"]
+
+
+@pytest.mark.parametrize(
+    "term", ["KC-", "Alexandra", "Quinones", "alex.q@example.com", "2035550987"]
+)
+def test_search_by_reference_name_email_and_phone(desk_client, term):
+    wanted = make_booking(
+        first_name="Alexandra",
+        last_name="Quinones",
+        email="alex.q@example.com",
+        phone="+12035550987",
+    )
+    make_booking(first_name="Sam", email="sam@example.com", phone="+12035550111")
+    if term == "KC-":
+        term = wanted.reference
+
+    response = desk_client.get(reverse(CHANGELIST), {"q": term})
+
+    assert listed(response) == [wanted.reference]
+
+
+def test_list_query_count_is_the_same_for_10_and_500_rows(
+    desk_client, desk, django_assert_num_queries
+):
+    def fill(count):
+        for _ in range(count - Booking.objects.count()):
+            booking = make_booking()
+            services.booking_assign(booking=booking, to=desk, by=desk)
+
+    fill(10)
+    with CaptureQueriesContext(connection) as ten:
+        assert len(listed(desk_client.get(reverse(CHANGELIST)))) == 10
+    fill(500)
+
+    with django_assert_num_queries(len(ten.captured_queries)):
+        assert len(listed(desk_client.get(reverse(CHANGELIST)))) == 100
+
+
+# --- Working a request ------------------------------------------------------------------
+
+
+def test_opening_a_request_is_logged(desk_client, desk):
+    booking = make_booking()
+
+    assert desk_client.get(change_url(booking)).status_code == 200
+
+    access = BookingAccess.objects.get()
+    assert (access.user, access.booking) == (desk, booking)
+
+
+def test_patient_fields_are_read_only(desk_client):
+    booking = make_booking()
+
+    form = desk_client.get(change_url(booking)).context["adminform"].form
+
+    assert set(form.fields) == {
+        "assigned_to",
+        "new_status",
+        "status_reason",
+        "appointment_at",
+        "appointment_by",
+    }
+    post_change(desk_client, booking, first_name="Changed", email="x@example.com")
+    booking.refresh_from_db()
+    assert (booking.first_name, booking.email) == ("Jordan", "jordan@example.com")
+
+
+def test_change_page_assigns_adds_a_note_and_changes_status(desk_client, desk):
+    booking = make_booking()
+
+    response = post_change(
+        desk_client,
+        booking,
+        assigned_to=desk.pk,
+        new_status="contacted",
+        **{"notes-0-text": "Called; will call back Tuesday."},
+    )
+
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "contacted"
+    assert booking.assigned_to == desk
+    assert booking.status_changed_by == desk
+    note = TriageNote.objects.get()
+    assert (note.author, note.text) == (desk, "Called; will call back Tuesday.")
+    assert booking.history.first().history_user == desk
+
+
+def test_change_page_schedules_with_date_time_and_mode(desk_client, desk):
+    booking = services.booking_mark_contacted(booking=make_booking(), by=desk)
+    when = timezone.localtime(SOON)
+
+    response = post_change(
+        desk_client,
+        booking,
+        new_status="scheduled",
+        appointment_at_0=when.date().isoformat(),
+        appointment_at_1="10:30",
+        appointment_by="video",
+    )
+
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.status == "scheduled"
+    assert timezone.localtime(booking.scheduled_for).strftime("%H:%M") == "10:30"
+    assert booking.notifications.filter(kind="patient_scheduled", state="queued").exists()
+
+
+def test_scheduling_without_a_time_shows_a_clear_error(desk_client, desk):
+    booking = services.booking_mark_contacted(booking=make_booking(), by=desk)
+
+    response = post_change(desk_client, booking, new_status="scheduled")
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["appointment_at"] == ["Scheduling needs the appointment date and time."]
+    assert errors["appointment_by"] == ["Scheduling needs the meeting mode."]
+
+
+def test_status_choices_offer_only_allowed_next_steps(desk_client):
+    booking = make_booking()
+
+    form = desk_client.get(change_url(booking)).context["adminform"].form
+
+    assert [value for value, _ in form.fields["new_status"].choices] == [
+        "",
+        "contacted",
+        "not_suitable",
+        "referred",
+        "no_response",
+    ]
+    response = post_change(desk_client, booking, new_status="scheduled")
+    assert "new_status" in response.context["adminform"].form.errors
+
+
+def test_actions_assign_to_me_and_report_forbidden_transitions(desk_client, desk):
+    fresh = make_booking()
+    closed = services.booking_mark_no_response(booking=make_booking(), by=desk)
+
+    desk_client.post(
+        reverse(CHANGELIST) + "?status=all",
+        {"action": "assign_to_me", ACTION_CHECKBOX_NAME: [fresh.pk, closed.pk]},
+    )
+    response = desk_client.post(
+        reverse(CHANGELIST) + "?status=all",
+        {"action": "mark_contacted", ACTION_CHECKBOX_NAME: [fresh.pk, closed.pk]},
+        follow=True,
+    )
+
+    fresh.refresh_from_db()
+    assert fresh.assigned_to == desk
+    assert fresh.status == "contacted"
+    shown = [str(m) for m in response.context["messages"]]
+    assert f"{closed.reference} is already closed (No response); it cannot change any more." in (
+        shown
+    )
+    assert "Marked 1 request(s) as contacted." in shown
+
+
+def test_history_page_shows_the_changes(desk_client, desk):
+    booking = services.booking_mark_contacted(booking=make_booking(), by=desk)
+
+    response = desk_client.get(reverse("admin:booking_booking_history", args=[booking.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<strong>Status:</strong>" in html
+    assert "&rarr;&nbsp;&nbsp;contacted" in html
+    assert f">{desk.username}</a>" in html
+
+
+# --- Scope ---------------------------------------------------------------------------
+
+
+def test_front_desk_cannot_see_or_act_on_another_locations_request(desk_client):
+    mine = make_booking()
+    theirs = make_booking(location=westport())
+
+    assert listed(desk_client.get(reverse(CHANGELIST))) == [mine.reference]
+    assert desk_client.get(change_url(theirs)).status_code == 404
+    history = reverse("admin:booking_booking_history", args=[theirs.pk])
+    assert desk_client.get(history).status_code == 404
+    assert desk_client.post(change_url(theirs), {"new_status": "contacted"}).status_code == 404
+    response = desk_client.post(
+        reverse(CHANGELIST), {"action": "mark_contacted", ACTION_CHECKBOX_NAME: [theirs.pk]}
+    )
+    assert response.status_code == 404
+    response = desk_client.get(reverse(CHANGELIST), {"q": theirs.reference})
+    assert listed(response) == []
+    theirs.refresh_from_db()
+    assert theirs.status == "new"
+    assert not BookingAccess.objects.filter(booking=theirs).exists()
+
+
+def test_manager_sees_every_location(manager_client):
+    make_booking()
+    make_booking(location=westport())
+
+    assert len(listed(manager_client.get(reverse(CHANGELIST)))) == 2
+
+
+def test_nobody_can_delete_a_request(admin_client, desk_client):
+    booking = make_booking()
+    delete = reverse("admin:booking_booking_delete", args=[booking.pk])
+
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert desk_client.post(delete, {"post": "yes"}).status_code == 403
+    action_form = admin_client.get(reverse(CHANGELIST)).context["action_form"]
+    assert "delete_selected" not in dict(action_form.fields["action"].choices)
+    assert Booking.objects.filter(pk=booking.pk).exists()
+
+
+# --- Export and audit logs -------------------------------------------------------------
+
+
+def test_front_desk_cannot_export(desk_client):
+    response = desk_client.get(reverse("admin:booking_booking_export"))
+
+    assert response.status_code == 403
+    assert not BookingExport.objects.exists()
+    assert b"Export this list as CSV" not in desk_client.get(reverse(CHANGELIST)).content
+
+
+def test_manager_exports_the_filtered_list_and_the_export_is_logged(manager_client, manager):
+    urgent = make_booking(urgent=True, location=westport())
+    make_booking()
+
+    response = manager_client.get(reverse("admin:booking_booking_export"), {"urgent__exact": 1})
+
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["reference"] for row in rows] == [urgent.reference]
+    assert rows[0]["location"] == "Westport"
+    assert "Jordan" not in response.content.decode()
+    export = BookingExport.objects.get()
+    assert (export.user, export.row_count, export.filters) == (manager, 1, "urgent__exact=1")
+
+
+def test_access_log_is_read_only_for_managers_and_hidden_from_front_desk(
+    manager_client, manager, client, desk, admin_client
+):
+    booking = make_booking()
+    services.booking_access_record(booking=booking, user=manager)
+    access = BookingAccess.objects.get()
+    log = reverse("admin:booking_bookingaccess_changelist")
+
+    assert manager_client.get(log).status_code == 200
+    change = reverse("admin:booking_bookingaccess_change", args=[access.pk])
+    delete = reverse("admin:booking_bookingaccess_delete", args=[access.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    admin_client.post(change, {"user": desk.pk, "booking": booking.pk})
+    access.refresh_from_db()
+    assert access.user == manager
+    client.force_login(desk)
+    assert client.get(log).status_code == 403
+    assert client.get(reverse("admin:booking_bookingexport_changelist")).status_code == 403
