@@ -17,30 +17,21 @@ DEFAULT_ADMIN_URL = "admin/"
 @require_safe
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    locations = list(Location.objects.active())
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "locations": locations,
-            "guides": HEALTH_PAGES,
-            "structured_data": [structured_data.medical_clinic(loc) for loc in locations],
-        },
-    )
+    return render(request, "pages/home.html", {**_locations_context(), "guides": HEALTH_PAGES})
 
 
 @require_safe
 @cached_page
 def locations(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/locations.html", _locations_context())
+
+
+def _locations_context() -> dict:
     locations = list(Location.objects.active())
-    return render(
-        request,
-        "pages/locations.html",
-        {
-            "locations": locations,
-            "structured_data": [structured_data.medical_clinic(loc) for loc in locations],
-        },
-    )
+    return {
+        "locations": locations,
+        "structured_data": [structured_data.medical_clinic(loc) for loc in locations],
+    }
 
 
 @require_safe

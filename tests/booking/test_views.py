@@ -302,9 +302,7 @@ def test_rate_limit_counts_each_client_address_separately(client, settings):
     settings.BOOKING_REQUESTS_PER_HOUR = 1
     assert client.post(CREATE_URL, valid_booking_data()).status_code == 302
 
-    other = client.post(
-        CREATE_URL, valid_booking_data(first_name="Sam"), REMOTE_ADDR="203.0.113.9"
-    )
+    other = client.post(CREATE_URL, valid_booking_data(first_name="Sam"), REMOTE_ADDR="203.0.113.9")
 
     assert other.status_code == 302
     assert Booking.objects.count() == 2
