@@ -3,6 +3,20 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
 from django_otp.admin import OTPAdminAuthenticationForm
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+class StaffOTPLoginForm(OTPAdminAuthenticationForm):
+    """Password and authenticator code on one page.
+
+    Staff have one authenticator app (see `manage.py staff_enrol_totp`), so
+    there is no device to choose: use the user's own one.
+    """
+
+    def _chosen_device(self, user):
+        return super()._chosen_device(user) or (
+            TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        )
 
 
 class ClinicAdminSite(AdminSite):
@@ -14,7 +28,7 @@ class ClinicAdminSite(AdminSite):
 
     @property
     def login_form(self):
-        return OTPAdminAuthenticationForm if settings.STAFF_REQUIRE_2FA else AdminAuthenticationForm
+        return StaffOTPLoginForm if settings.STAFF_REQUIRE_2FA else AdminAuthenticationForm
 
     @property
     def login_template(self):

@@ -1,7 +1,9 @@
+import datetime
 import os
 import secrets
 import subprocess
 import sys
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,6 +32,7 @@ class Command(BaseCommand):
         if os.environ.get("RUN_MAIN") != "true":
             call_command("migrate", interactive=False, verbosity=0)
             password = self.reset_dev_login()
+            self.add_demo_requests()
             self.stdout.write(
                 self.style.SUCCESS(
                     f"\nDevelopment staff login for http://{addrport}/{settings.ADMIN_URL}\n"
@@ -55,3 +58,40 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         return password
+
+    def add_demo_requests(self) -> None:
+        """A few invented requests for the triage console, on an empty database."""
+        from booking import services
+        from booking.models import Booking, Location
+
+        if Booking.objects.exists():
+            return
+        people = [
+            ("Avery", "Demo", "milford", True, "two_or_more"),
+            ("Blake", "Sample", "milford", False, "one"),
+            ("Casey", "Example", "westport", False, "two_or_more"),
+            ("Drew", "Placeholder", "westport", True, "not_sure"),
+            ("Emerson", "Fictional", "milford", False, "two_or_more"),
+        ]
+        for number, (first, last, slug, urgent, tried) in enumerate(people):
+            services.booking_create(
+                submission_key=uuid.uuid4(),
+                location=Location.objects.get(slug=slug),
+                meeting="in_person",
+                first_name=first,
+                last_name=last,
+                date_of_birth=datetime.date(1980 + number, 1, 15),
+                email=f"{first.lower()}@example.com",
+                phone=f"+1203555010{number}",
+                contact_method="phone",
+                voicemail_ok=True,
+                email_ok=True,
+                diagnosed="yes",
+                antidepressants=tried,
+                seeing_clinician=True,
+                message="",
+                urgent=urgent,
+                consent_contact=True,
+                consent_privacy=True,
+            )
+        self.stdout.write(f"Added {len(people)} invented consultation requests for the admin.")
