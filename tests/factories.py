@@ -11,6 +11,7 @@ from booking.forms import TOKEN_SALT
 from booking.models import Booking, Location
 
 _seed_migration = importlib.import_module("booking.migrations.0002_seed_locations")
+_groups_migration = importlib.import_module("booking.migrations.0005_staff_groups")
 
 
 def ensure_clinic_locations() -> list[Location]:
@@ -110,6 +111,8 @@ def make_staff(
     from booking.models import StaffProfile
 
     ensure_clinic_locations()
+    # Transactional tests flush the groups the data migration made.
+    _groups_migration.create_groups(apps, None)
     user = User.objects.create_user(
         username=username, password=STAFF_PASSWORD, is_staff=True, **fields
     )
