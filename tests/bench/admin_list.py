@@ -1,0 +1,146 @@
+"""Time the triage list (the request changelist) at 100 and 50,000 requests.
+
+    uv run python tests/bench/admin_list.py [TOTAL]
+
+(set DATABASE_URL to measure on PostgreSQL). Creates a throwaway test
+database, fills it with requests (a realistic mix: most closed, a few
+hundred open), and prints the median time and query count of the list as
+a manager and as a front-desk user, with the default (open) filter, all
+requests, and a name search. Not a test: it prints numbers.
+"""
+
+import datetime
+import os
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+RUNS = 5
+VIEWS = {"open (default)": {}, "all statuses": {"status": "all"}, "search": {"q": "Rivera"}}
+
+
+def reference(number: int) -> str:
+    chars = []
+    for _ in range(6):
+        number, digit = divmod(number, len(ALPHABET))
+        chars.append(ALPHABET[digit])
+    return "KC-" + "".join(chars)
+
+
+def fill(total: int, locations) -> None:
+    from booking.models import Booking
+
+    S = Booking.Status
+    now = timezone.now()
+    start = Booking.objects.count()
+    batch = []
+    for number in range(start, total):
+        age = datetime.timedelta(minutes=(total - number) * 30)
+        # The newest 2% are open, the rest closed, as after years of use.
+        recent = number >= total * 0.98
+        status = [S.NEW, S.CONTACTED, S.SCHEDULED][number % 3] if recent else S.NO_RESPONSE
+        batch.append(
+            Booking(
+                reference=reference(number),
+                submission_key=uuid.uuid4(),
+                status=status,
+                location=locations[number % 2],
+                meeting="in_person",
+                first_name=f"Patient{number}",
+                last_name="Rivera" if number % 1000 == 0 else "Example",
+                date_of_birth=datetime.date(1980, 1, 1),
+                email=f"p{number}@example.com",
+                phone=f"+1203555{number % 10000:04d}",
+                contact_method="phone",
+                voicemail_ok=True,
+                email_ok=True,
+                diagnosed="yes",
+                antidepressants="two_or_more",
+                seeing_clinician=True,
+                urgent=number % 17 == 0,
+                consent_contact=True,
+                consent_privacy=True,
+                scheduled_for=now + datetime.timedelta(days=2) if status == S.SCHEDULED else None,
+                scheduled_meeting="video" if status == S.SCHEDULED else "",
+                closed_at=now - age if status == S.NO_RESPONSE else None,
+            )
+        )
+        if len(batch) == 5000:
+            Booking.objects.bulk_create(batch)
+            batch = []
+    Booking.objects.bulk_create(batch)
+    # Creation time is auto_now_add: spread it out afterwards.
+    with connection.cursor() as cursor:
+        table = Booking._meta.db_table
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET created_at = now() - ((%s - id) * interval '30 minutes')",
+                [total],
+            )
+            cursor.execute(f"ANALYZE {table}")
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET created_at = datetime('now', -((%s - id) * 30) || ' minutes')",
+                [total],
+            )
+
+
+def measure(client: Client, params: dict) -> tuple[float, int]:
+    url = reverse("admin:booking_booking_changelist")
+    client.get(url, params)  # warm up
+    timings = []
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url, params)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(timings), len(queries.captured_queries)
+
+
+def main(total: int) -> None:
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0)
+    try:
+        from django.contrib.auth.models import User
+
+        from tests.factories import ensure_clinic_locations, make_manager, make_staff
+
+        locations = ensure_clinic_locations()
+        clients = {}
+        for role, user in [("manager", make_manager()), ("front desk", make_staff())]:
+            clients[role] = Client()
+            clients[role].force_login(user)
+        assert User.objects.count() == 2
+        print(f"database: {connection.vendor}; median of {RUNS} runs; 100 rows per page")
+        for size in (100, total):
+            fill(size, locations)
+            for role, client in clients.items():
+                for name, params in VIEWS.items():
+                    ms, queries = measure(client, params)
+                    print(
+                        f"{size:>6} requests  {role:<10}  {name:<15}  "
+                        f"{ms:7.1f} ms  {queries} queries"
+                    )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50_000)
