@@ -218,6 +218,11 @@ def mark_no_response(modeladmin, request, queryset):
 # --- The request ------------------------------------------------------------------
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
 class BookingTriageForm(forms.ModelForm):
     """The staff fields of a request; status changes go through the services."""
 
@@ -241,6 +246,11 @@ class BookingTriageForm(forms.ModelForm):
         "scheduled_for": "appointment_at",
         "scheduled_meeting": "appointment_by",
     }
+
+    # A plain select: no add/edit-user buttons next to it.
+    assigned_to = StaffChoiceField(
+        label=_("Assigned to"), required=False, queryset=User.objects.none()
+    )
 
     class Meta:
         model = Booking
@@ -324,10 +334,10 @@ class BookingAdmin(SimpleHistoryAdmin):
     form = BookingTriageForm
     list_display = [
         "reference",
-        "received",
-        "location",
-        "status",
         "urgent_flag",
+        "received",
+        "status",
+        "location",
         "assigned",
         "meeting",
         "screening",

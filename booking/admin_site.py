@@ -25,6 +25,8 @@ class ClinicAdminSite(AdminSite):
     site_header = "Ketamine Center of Connecticut — staff"
     site_title = "Clinic staff"
     index_title = "Front desk"
+    # The request list needs the width more than a second menu.
+    enable_nav_sidebar = False
 
     @property
     def login_form(self):

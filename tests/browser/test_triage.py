@@ -47,7 +47,7 @@ def test_front_desk_assigns_notes_and_schedules_the_newest_urgent_request(site_p
     rows.last.get_by_role("link", name=newest.reference).click()
     expect(page.get_by_role("heading", name=newest.reference)).to_be_visible()
 
-    page.get_by_label("Assigned to").select_option(label=desk.username)
+    page.get_by_label("Assigned to").select_option(label="Dana Desk")
     page.locator("#id_notes-0-text").fill("Called at 9:10, patient prefers a video call.")
     page.get_by_label("Change status to").select_option(label="Contacted")
     page.get_by_role("button", name="Save and continue editing").click()
