@@ -125,3 +125,16 @@ def test_logging_out_ends_the_session(client, desk):
 
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_two_factor_login_page_asks_for_the_code_and_has_no_inline_script_or_style(
+    client, settings
+):
+    settings.STAFF_REQUIRE_2FA = True
+
+    response = client.get(reverse(LOGIN))
+
+    html = response.content.decode()
+    assert 'name="otp_token"' in html
+    assert " style=" not in html and "<script>" not in html
+    assert "no-store" in response.headers["Cache-Control"]

@@ -198,3 +198,22 @@ def test_note_is_stamped_with_author_and_time_and_never_emailed(staff, mailoutbo
     assert mailoutbox == []
     with pytest.raises(ValidationError):
         services.triage_note_add(booking=booking, author=staff, text="   ")
+
+
+@pytest.mark.parametrize(
+    ("now", "cutoff"),
+    [
+        # Monday 10:00 minus 4 business hours (one on Monday): Friday 14:00.
+        (datetime.datetime(2026, 11, 23, 10, 0), datetime.datetime(2026, 11, 20, 14, 0)),
+        # Wednesday 16:00: the same day, 12:00.
+        (datetime.datetime(2026, 11, 25, 16, 0), datetime.datetime(2026, 11, 25, 12, 0)),
+        # Saturday counts from Friday's close.
+        (datetime.datetime(2026, 11, 28, 11, 0), datetime.datetime(2026, 11, 27, 13, 0)),
+    ],
+)
+def test_overdue_counts_business_hours_only(settings, now, cutoff):
+    from booking.selectors import overdue_cutoff
+
+    settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
+
+    assert overdue_cutoff(now=timezone.make_aware(now)) == timezone.make_aware(cutoff)
