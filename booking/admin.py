@@ -29,13 +29,14 @@ from booking.models import (
     StaffProfile,
     TriageNote,
 )
-from pages.caching import content_changed
+from pages.caching import RefreshesPublicPagesAdminMixin
 
 User = get_user_model()
 
 
+# The reading pages show location details and are cached.
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "full_address", "phone", "notification_email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "city", "postal_code"]
@@ -52,15 +53,6 @@ class LocationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deactivate a location instead: past requests still refer to it.
         return False
-
-    # The reading pages show location details and are cached; refresh them.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        content_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        content_changed()
 
 
 class NotificationInline(admin.TabularInline):

@@ -10,8 +10,8 @@ from django.utils.crypto import salted_hmac
 WINDOW_SECONDS = 3600
 
 
-def client_key(request: HttpRequest) -> str:
-    """A keyed hash of the client's IP address: the address itself is never stored."""
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, trusting X-Forwarded-For only as far as our own proxies."""
     address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
@@ -21,7 +21,12 @@ def client_key(request: HttpRequest) -> str:
         # left was written by the client and cannot be trusted.
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
-    return salted_hmac("booking.ratelimit", address, algorithm="sha256").hexdigest()[:32]
+    return address
+
+
+def client_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's IP address: the address itself is never stored."""
+    return salted_hmac("booking.ratelimit", client_ip(request), algorithm="sha256").hexdigest()[:32]
 
 
 def _cache_key(scope: str, key: str) -> str:

@@ -180,7 +180,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
 # whole front desk, and one attacker cannot lock out everyone.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "booking.staff_auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "booking.ratelimit.client_ip"
 # Successful logins are in the session table already; keep axes to failures.
 AXES_DISABLE_ACCESS_LOG = True
 

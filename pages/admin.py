@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pages.caching import content_changed
+from pages.caching import RefreshesPublicPagesAdminMixin
 from pages.content import HEALTH_PAGES
 from pages.models import PageReview
 
@@ -29,7 +29,8 @@ class ReviewStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(PageReview)
-class PageReviewAdmin(admin.ModelAdmin):
+# The public pages show review dates; a change must reach their cache.
+class PageReviewAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
     list_display = [
         "page",
         "reviewer_name",
@@ -53,16 +54,3 @@ class PageReviewAdmin(admin.ModelAdmin):
             "pages_never_reviewed": [page for page in HEALTH_PAGES if page.key not in reviewed],
         }
         return super().changelist_view(request, extra_context=extra_context)
-
-    # The public pages show review dates; a change must reach their cache.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        content_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        content_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        content_changed()

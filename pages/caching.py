@@ -109,3 +109,19 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return get_conditional_response(request, etag=entry["etag"], response=response)
 
     return wrapper
+
+
+class RefreshesPublicPagesAdminMixin:
+    """For admin classes of data the cached public pages show."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        content_changed()
