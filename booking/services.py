@@ -53,7 +53,9 @@ def booking_create(*, submission_key: uuid.UUID, **fields) -> tuple[Booking, boo
         return existing, False
     for _attempt in range(5):
         booking = Booking(submission_key=submission_key, reference=new_reference(), **fields)
-        booking.full_clean(validate_unique=False)
+        # The database enforces the check constraints; validating each one
+        # here as well would cost a query apiece on every submission.
+        booking.full_clean(validate_unique=False, validate_constraints=False)
         try:
             with transaction.atomic():
                 booking.save()
@@ -69,7 +71,8 @@ def booking_create(*, submission_key: uuid.UUID, **fields) -> tuple[Booking, boo
             existing = Booking.objects.filter(submission_key=submission_key).first()
             if existing:
                 return existing, False
-            # Otherwise the reference collided: draw another one.
+            if not Booking.objects.filter(reference=booking.reference).exists():
+                raise  # a broken constraint, not a reference collision
             continue
         logger.info("Booking %s received for %s", booking.reference, booking.location.slug)
         return booking, True
