@@ -468,9 +468,12 @@ class BookingAdmin(SimpleHistoryAdmin):
         age = timesince(obj.created_at, depth=1)
         return format_html("{}<br><small>{} ago</small>", f"{received:%b %d, %H:%M}", age)
 
-    @admin.display(description=_("urgent"), boolean=True, ordering="urgent")
-    def urgent_flag(self, obj: Booking) -> bool:
-        return obj.urgent
+    # A green tick would read as "fine"; urgent requests get a red word instead.
+    @admin.display(description=_("urgent"), ordering="urgent")
+    def urgent_flag(self, obj: Booking) -> str:
+        if obj.urgent:
+            return format_html('<strong class="urgent-flag">{}</strong>', _("Urgent"))
+        return ""
 
     @admin.display(description=_("assigned to"), ordering="assigned_to__username")
     def assigned(self, obj: Booking) -> str:

@@ -117,6 +117,15 @@ def test_list_shows_open_requests_urgent_first_then_oldest(desk_client):
     assert listed(response) == [urgent.reference, old.reference, newer.reference]
 
 
+def test_urgent_requests_are_marked_in_words_in_the_list(desk_client):
+    make_booking()
+    make_booking(urgent=True)
+
+    html = desk_client.get(reverse(CHANGELIST)).content.decode()
+
+    assert html.count('<strong class="urgent-flag">Urgent</strong>') == 1
+
+
 def test_list_columns_show_age_screening_hint_and_overdue(desk_client, settings):
     settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
     meets = make_booking()
