@@ -462,3 +462,9 @@ def test_access_log_is_read_only_for_managers_and_hidden_from_front_desk(
     client.force_login(desk)
     assert client.get(log).status_code == 403
     assert client.get(reverse("admin:booking_bookingexport_changelist")).status_code == 403
+
+
+def test_admin_pages_name_the_site_icon_so_browsers_do_not_ask_for_favicon_ico(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert 'rel="icon" href="/static/img/favicon.svg"' in html
