@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +87,26 @@ def _enqueue(notification_id: int, *, delay: int = 0) -> None:
     if delay:
         task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
     task.enqueue(notification_id=notification_id)
+
+
+def notifications_requeue_stalled(*, older_than: datetime.timedelta) -> int:
+    """Queue again every notification that should have been sent long ago.
+
+    A worker killed mid-task leaves its task marked running forever, and a
+    crash between commit and enqueue leaves no task at all. Sending is
+    idempotent (row lock and state check), so an extra task is harmless.
+    """
+    cutoff = timezone.now() - older_than
+    stalled = list(
+        Notification.objects.filter(state=Notification.State.QUEUED)
+        .filter(
+            Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
+        .values_list("pk", flat=True)
+    )
+    for notification_id in stalled:
+        _enqueue(notification_id)
+    return len(stalled)
 
 
 def notification_deliver(*, notification_id: int) -> Notification:

@@ -1,5 +1,7 @@
 """Emails go out through the real task queue and worker, never inside a request."""
 
+import datetime
+import io
 import socket
 
 import pytest
@@ -200,3 +202,32 @@ def test_delivery_gives_up_after_the_last_attempt(front_desk, settings, monkeypa
     assert notification.state == Notification.State.FAILED
     assert notification.attempts == 2
     assert notification.next_attempt_at is None
+
+
+def test_emails_stuck_behind_a_killed_worker_go_out_after_requeueing(front_desk):
+    booking = make_booking(email_ok=False)
+    # A worker claimed the task and was killed before it finished.
+    (stuck,) = DBTaskResult.objects.all()
+    stuck.claim("killed-worker")
+    run_worker()
+    assert mail.outbox == []
+
+    Notification.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=20))
+    call_command("requeue_stalled_notifications", minutes=15, stdout=io.StringIO())
+    run_worker()
+
+    assert len(mail.outbox) == 1
+    assert booking.notifications.get().state == Notification.State.SENT
+
+
+def test_requeueing_leaves_fresh_and_finished_notifications_alone(front_desk):
+    make_booking(email_ok=False)
+    run_worker()
+    make_booking(email_ok=False)
+    tasks_before = DBTaskResult.objects.count()
+
+    out = io.StringIO()
+    call_command("requeue_stalled_notifications", minutes=15, stdout=out)
+
+    assert "Queued 0 stalled" in out.getvalue()
+    assert DBTaskResult.objects.count() == tasks_before
