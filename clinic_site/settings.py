@@ -31,14 +31,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+# Required in production, but only where a key is used: serving the site
+# refuses to start without one (clinic_site/wsgi.py), and Django refuses any
+# signing with an empty key. Tooling (makemigrations, collectstatic) needs none.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random value in production, "
-            "or set DJANGO_DEBUG=1 for local development."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
+SECRET_KEY_MISSING = (
+    "DJANGO_SECRET_KEY is not set. Set it to a long random value in production, "
+    "or set DJANGO_DEBUG=1 for local development."
+)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

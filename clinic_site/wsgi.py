@@ -1,7 +1,16 @@
 import os
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic_site.settings")
 
 application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402  (configured by the line above)
+
+# Fail at start-up, not on the first request that needs the key.
+try:
+    settings.SECRET_KEY  # noqa: B018  (Django raises here when it is empty)
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(settings.SECRET_KEY_MISSING) from None

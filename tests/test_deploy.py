@@ -15,15 +15,18 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return run_python("manage.py", *args, env=env, script=True)
+
+
+def run_python(
+    *args: str, env: dict[str, str], script: bool = False
+) -> subprocess.CompletedProcess:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     clean_env.pop("DATABASE_URL", None)
     clean_env["DJANGO_SETTINGS_MODULE"] = "clinic_site.settings"
+    command = [sys.executable, *args] if script else [sys.executable, "-c", *args]
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean_env, **env},
-        capture_output=True,
-        text=True,
+        command, cwd=ROOT, env={**clean_env, **env}, capture_output=True, text=True
     )
 
 
@@ -33,11 +36,22 @@ def test_check_deploy_is_clean_under_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def test_production_refuses_to_serve_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
-    result = run_manage("check", env=env)
+    result = run_python("import clinic_site.wsgi", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_serves_with_a_secret_key():
+    result = run_python("import clinic_site.wsgi", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+
+
+def test_tooling_commands_run_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+    result = run_manage("makemigrations", "--check", "--dry-run", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_settings_harden_cookies_and_transport():
