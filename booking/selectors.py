@@ -1,12 +1,48 @@
-"""Reads for the triage console."""
+"""Reads: the triage console's summaries and the public list of offices."""
 
 import datetime
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from booking.models import OPEN_STATUSES, Booking
+from booking.models import OPEN_STATUSES, Booking, Location
+
+# The last list of offices read from the database, kept in the shared cache.
+DIRECTORY_KEY = "booking:location-directory"
+DIRECTORY_FIELDS = (
+    "name",
+    "slug",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "hours",
+)
+
+
+def location_directory() -> list[Location]:
+    """The offices patients can visit, for the pages and their footer.
+
+    Every read leaves a copy in the shared cache. While the database cannot
+    be reached, that copy is used instead, so pages (and the outage page)
+    still tell people where and how to reach the clinic.
+    """
+    try:
+        rows = list(Location.objects.active().values(*DIRECTORY_FIELDS))
+    except (OperationalError, InterfaceError):
+        return location_directory_last_known()
+    cache.set(DIRECTORY_KEY, rows, timeout=None)
+    return [Location(**row) for row in rows]
+
+
+def location_directory_last_known() -> list[Location]:
+    """The copy of the directory last read from the database; no query."""
+    return [Location(**row) for row in cache.get(DIRECTORY_KEY, [])]
 
 
 def overdue_cutoff(*, now: datetime.datetime | None = None) -> datetime.datetime:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from booking import ratelimit, services
 from booking.forms import BookingForm
 from booking.models import Booking, Location
+from booking.selectors import location_directory
 
 SESSION_KEY = "booking_reference"
 # A keyed hash of the last answers this browser sent. Going back to the form
@@ -27,7 +28,7 @@ def booking_create(request: HttpRequest) -> HttpResponse:
             return render(
                 request,
                 "booking/rate_limited.html",
-                {"locations": Location.objects.active()},
+                {"locations": location_directory()},
                 status=429,
             )
         form = BookingForm(request.POST)

@@ -8,6 +8,8 @@ admin.site.site_header = "Ketamine Center of Connecticut — staff"
 admin.site.site_title = "Clinic staff"
 admin.site.index_title = "Front desk"
 
+handler500 = "clinic_site.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,7 +1,17 @@
-from django.db import DatabaseError, connection
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from booking.selectors import location_directory_last_known
+
+# Seconds a client is asked to wait before trying again during an outage.
+RETRY_AFTER_SECONDS = 60
 
 
 @never_cache
@@ -14,3 +24,35 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, or a 503 while the database cannot be reached.
+
+    The outage page needs no database: the offices' details come from the
+    copy in the shared cache. No request context, so no context processor
+    (and no query) runs.
+    """
+    if _database_unreachable(sys.exc_info()[1]):
+        locations = location_directory_last_known()
+        html = loader.render_to_string(
+            "503.html",
+            {
+                "locations": locations,
+                "clinic_locations": locations,
+                "form_not_sent": request.method == "POST",
+            },
+        )
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response
+    return defaults.server_error(request)
+
+
+def _database_unreachable(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

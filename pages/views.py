@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from booking.models import Location
+from booking.selectors import location_directory
 from pages import structured_data
 from pages.caching import cached_page
 from pages.content import HEALTH_PAGES, HEALTH_PAGES_BY_KEY
@@ -27,7 +27,7 @@ def locations(request: HttpRequest) -> HttpResponse:
 
 
 def _locations_context() -> dict:
-    locations = list(Location.objects.active())
+    locations = location_directory()
     return {
         "locations": locations,
         "structured_data": [structured_data.medical_clinic(loc) for loc in locations],
