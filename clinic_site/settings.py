@@ -153,7 +153,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": BASE_DIR / ".cache",
+            "LOCATION": os.environ.get("DJANGO_FILE_CACHE_DIR", BASE_DIR / ".cache"),
         }
     }
 
@@ -238,7 +238,7 @@ PERMISSIONS_POLICY = (
 # --- Static files -----------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
