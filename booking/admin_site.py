@@ -36,6 +36,11 @@ class ClinicAdminSite(AdminSite):
     def login_template(self):
         return "otp/admin111/login.html" if settings.STAFF_REQUIRE_2FA else None
 
+    def admin_view(self, view, cacheable=False):
+        # Django lets browsers cache a few staff pages (password change, the
+        # JavaScript catalog); every staff page is kept out of caches here.
+        return super().admin_view(view, cacheable=False)
+
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):
             return False
