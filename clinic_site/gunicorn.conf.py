@@ -16,6 +16,10 @@ keepalive = 5
 # Recycle workers now and then so a slow leak can never take the site down.
 max_requests = 2000
 max_requests_jitter = 200
+# Load Django once in the master: a recycled or restarted worker is a fork,
+# ready at once, instead of a second of importing while requests queue.
+# Nothing opens a database or cache connection at import time.
+preload_app = True
 
 # Logs go to stdout/stderr for the process manager to collect.
 accesslog = "-"

@@ -2,8 +2,10 @@
 
 The pages carry no per-request state (no CSRF token, nonce, session or
 messages), so one rendering can be served to everyone from the shared cache.
-A content version kept in the cache is part of every key: the admin bumps it
-when staff change something the pages show, and every page is rendered afresh.
+Each entry records the content version it was rendered under; the admin
+bumps the version (kept in the cache too) when staff change something the
+pages show, and every page is rendered afresh. Version and page come back
+in one round trip.
 """
 
 import hashlib
@@ -38,12 +40,12 @@ def release_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def content_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
+def content_version(current: str | None = None) -> str:
+    """The current version; pass what a read of VERSION_KEY found, if any."""
+    if current is None:
         cache.add(VERSION_KEY, uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+        current = cache.get(VERSION_KEY)
+    return current
 
 
 def bump_content_version() -> None:
@@ -63,7 +65,7 @@ def page_cache_key(request: HttpRequest) -> str:
     # The date is part of the key because review notices depend on it.
     parts = [settings.SITE_URL, request.path, timezone.localdate().isoformat()]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    return f"pages:page:{release_fingerprint()}:{content_version()}:{digest}"
+    return f"pages:page:{release_fingerprint()}:{digest}"
 
 
 def is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -88,14 +90,17 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if settings.DEBUG:
             return view(request, *args, **kwargs)
         key = page_cache_key(request)
-        entry = cache.get(key)
-        if entry is None:
+        found = cache.get_many([VERSION_KEY, key])
+        version = content_version(found.get(VERSION_KEY))
+        entry = found.get(key)
+        if entry is None or entry.get("version") != version:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             if not is_shareable(request, response):
                 return response
             entry = {
+                "version": version,
                 "content": response.content,
                 "content_type": response["Content-Type"],
                 "etag": f'"{hashlib.sha256(response.content).hexdigest()[:32]}"',
