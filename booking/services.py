@@ -66,8 +66,11 @@ def booking_create(*, submission_key: uuid.UUID, **fields) -> tuple[Booking, boo
                 notifications = Notification.objects.bulk_create(
                     [Notification(booking=booking, kind=kind) for kind in kinds]
                 )
+                # The task queue is a table in this database: the request,
+                # its notifications and their tasks are stored together, in
+                # one commit, or not at all.
                 for notification in notifications:
-                    transaction.on_commit(partial(_enqueue, notification.pk))
+                    _enqueue(notification.pk)
         except IntegrityError:
             existing = Booking.objects.filter(submission_key=submission_key).first()
             if existing:

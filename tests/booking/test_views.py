@@ -314,3 +314,16 @@ def test_flood_of_invalid_posts_is_limited_too(client, settings):
         assert client.post(CREATE_URL, {}).status_code == 200
 
     assert client.post(CREATE_URL, {}).status_code == 429
+
+
+def test_a_submission_costs_a_fixed_small_number_of_queries(
+    client, clinic_locations, django_assert_max_num_queries
+):
+    client.get(reverse("booking:create"))
+
+    # Location, duplicate check, insert with history and notifications,
+    # two queued emails and the session: no query per form rule.
+    with django_assert_max_num_queries(16):
+        response = client.post(reverse("booking:create"), valid_booking_data())
+
+    assert response.status_code == 302
