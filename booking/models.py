@@ -266,6 +266,8 @@ class Booking(models.Model):
                 name="booking_open_triage",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The same order over every request ("All" in the status filter).
+            models.Index(models.F("urgent").desc(), "created_at", name="booking_triage_all"),
             models.Index(fields=["location", "status"], name="booking_location_status"),
             models.Index(fields=["status", "closed_at"], name="booking_status_closed"),
         ]
