@@ -4,8 +4,7 @@ The pages carry no per-request state (no CSRF token, nonce, session or
 messages), so one rendering can be served to everyone from the shared cache.
 Each entry records the content version it was rendered under; the admin
 bumps the version (kept in the cache too) when staff change something the
-pages show, and every page is rendered afresh. Version and page come back
-in one round trip.
+pages show, and every page is rendered afresh.
 """
 
 import hashlib
@@ -24,6 +23,9 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
 VERSION_KEY = "pages:content-version"
+# Part of every page key: bump it when the shape of a cache entry changes,
+# so a deploy never reads entries an older release wrote.
+ENTRY_FORMAT = 2
 # A backstop for changes made outside the admin (shell, data migrations).
 PAGE_TIMEOUT = 60 * 60
 
@@ -65,7 +67,7 @@ def page_cache_key(request: HttpRequest) -> str:
     # The date is part of the key because review notices depend on it.
     parts = [settings.SITE_URL, request.path, timezone.localdate().isoformat()]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
-    return f"pages:page:{release_fingerprint()}:{digest}"
+    return f"pages:page:{ENTRY_FORMAT}:{release_fingerprint()}:{digest}"
 
 
 def is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -82,38 +84,77 @@ def is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's response from the shared cache, with an ETag."""
+    """Let CachedPageMiddleware keep this view's page for everyone."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.shareable_page = True
+        return response
+
+    return wrapper
+
+
+# Pages this process has already fetched from the shared cache, by key. An
+# entry is only served while its version is the one just read from the
+# shared cache, so a change made by staff shows everywhere at once; what
+# this saves is moving and unpickling the page on every request.
+_recent_pages: dict[str, dict] = {}
+RECENT_PAGES_MAX = 100
+
+
+def _remember(key: str, entry: dict) -> None:
+    if len(_recent_pages) >= RECENT_PAGES_MAX:
+        _recent_pages.clear()
+    _recent_pages[key] = entry
+
+
+class CachedPageMiddleware:
+    """Serve the pages of @cached_page views from the shared cache.
+
+    It sits right after WhiteNoise: a page found in the cache is answered
+    before sessions, CSRF, authentication and messages run at all. The
+    headers the inner middleware add (CSP, Permissions-Policy, frame
+    denial) are stored with the page; SecurityMiddleware, outside, adds
+    its own to every response.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         # In development, template edits show up straight away.
-        if settings.DEBUG:
-            return view(request, *args, **kwargs)
+        if settings.DEBUG or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        request.get_host()  # refuses a host not in ALLOWED_HOSTS, as usual
         key = page_cache_key(request)
-        found = cache.get_many([VERSION_KEY, key])
-        version = content_version(found.get(VERSION_KEY))
-        entry = found.get(key)
-        if entry is None or entry.get("version") != version:
-            response = view(request, *args, **kwargs)
+        version = content_version(cache.get(VERSION_KEY))
+        entry = _recent_pages.get(key)
+        if entry is None or entry["version"] != version:
+            entry = cache.get(key)
+            if entry is not None and entry["version"] == version:
+                _remember(key, entry)
+        if entry is not None and entry["version"] == version:
+            response = HttpResponse(entry["content"], headers=entry["headers"])
+        else:
+            response = self.get_response(request)
+            if not getattr(response, "shareable_page", False):
+                return response
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             if not is_shareable(request, response):
                 return response
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+            # Browsers keep a copy but check back each time, so changes show at once.
+            patch_cache_control(response, no_cache=True)
             entry = {
                 "version": version,
                 "content": response.content,
-                "content_type": response["Content-Type"],
-                "etag": f'"{hashlib.sha256(response.content).hexdigest()[:32]}"',
+                "headers": dict(response.headers),
             }
             cache.set(key, entry, PAGE_TIMEOUT)
-        else:
-            response = HttpResponse(entry["content"], content_type=entry["content_type"])
-        response["ETag"] = entry["etag"]
-        # Browsers keep a copy but check back each time, so changes show at once.
-        patch_cache_control(response, no_cache=True)
-        return get_conditional_response(request, etag=entry["etag"], response=response)
-
-    return wrapper
+            _remember(key, entry)
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 class RefreshesPublicPagesAdminMixin:

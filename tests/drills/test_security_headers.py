@@ -83,6 +83,7 @@ def test_every_page_type_sends_the_security_headers(production_site, clinic_loca
 
     for path in PUBLIC_PAGES:
         check(path, Browser(production_site).get(path))
+        check(f"{path} (from the cache)", Browser(production_site).get(path))
     form = patient.get(FORM)
     check("form", form, private=True)
     check(

@@ -151,3 +151,31 @@ def test_content_changes_wait_for_the_transaction_to_commit(
     assert "Clinical review pending" in client.get(reverse("pages:eligibility")).content.decode()
     callbacks[0]()
     assert "Last reviewed:" in client.get(reverse("pages:eligibility")).content.decode()
+
+
+@pytest.mark.parametrize("name", ["pages:home", "pages:faq", "pages:crisis"])
+def test_a_page_from_the_cache_keeps_every_header_of_the_first_rendering(
+    client, clinic_locations, name
+):
+    first = client.get(reverse(name))
+    second = client.get(reverse(name))
+
+    for header in [
+        "Content-Type",
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "ETag",
+        "Cache-Control",
+    ]:
+        assert second[header] == first[header], header
+
+
+def test_a_cached_page_still_refuses_an_unknown_host(client, clinic_locations):
+    client.get(reverse("pages:home"))
+
+    response = client.get(reverse("pages:home"), headers={"host": "evil.example"})
+
+    assert response.status_code == 400
