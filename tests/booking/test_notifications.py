@@ -45,13 +45,42 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def smtp_mailers(port: int) -> dict:
+def smtp_mailers(port: int, *, timeout: float = 2) -> dict:
     return {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": 2},
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": timeout},
         }
     }
+
+
+class RefusingMailServer:
+    """Nothing listens on the port: every connection is refused at once."""
+
+    error = "ConnectionRefusedError"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+
+    def stop(self) -> None:
+        pass
+
+
+class HangingMailServer:
+    """Takes the connection and never says a word, like a wedged mail server."""
+
+    # smtplib reports its read timeout as "Connection unexpectedly closed: timed out".
+    error = "SMTPServerDisconnected"
+
+    def __init__(self) -> None:
+        # The kernel completes the handshake for connections waiting to be
+        # accepted: the client is connected and waits for a greeting that
+        # never comes.
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+
+    def stop(self) -> None:
+        self.listener.close()
 
 
 class RecordingHandler(Sink):
@@ -139,28 +168,36 @@ def test_front_desk_notice_uses_the_fallback_address_or_is_marked_skipped(settin
     assert mail.outbox[-1].to == ["desk@clinic.test"]
 
 
+@pytest.mark.parametrize(
+    "outage", [RefusingMailServer, HangingMailServer], ids=["refuses", "hangs"]
+)
 def test_mail_server_outage_loses_nothing_and_every_email_goes_out_once_it_is_back(
-    client, front_desk, settings
+    client, front_desk, settings, outage
 ):
-    port = free_port()
-    settings.MAILERS = smtp_mailers(port)  # nothing listens there yet
+    down = outage()
+    # Short: each attempt at a hanging server gives up after half a second.
+    settings.MAILERS = smtp_mailers(down.port, timeout=0.5)
+    try:
+        response = client.post(reverse("booking:create"), valid_booking_data())
+        assert response.status_code == 302
+        assert client.get(response.url).status_code == 200
+        booking = Booking.objects.get()
+        run_worker()
+    finally:
+        down.stop()
 
-    response = client.post(reverse("booking:create"), valid_booking_data())
-    assert response.status_code == 302
-    assert client.get(response.url).status_code == 200
-    booking = Booking.objects.get()
-    run_worker()
-
+    assert booking.notifications.count() == 2
     for notification in booking.notifications.all():
         assert notification.state == Notification.State.QUEUED
         assert notification.attempts == 1
-        assert notification.last_error == "ConnectionRefusedError"
+        assert notification.last_error == outage.error
         assert notification.next_attempt_at > timezone.now()
     retries = DBTaskResult.objects.ready()
     assert retries.count() == 0  # each retry waits for its back-off
 
+    settings.MAILERS = smtp_mailers(down.port)  # the working server gets the usual timeout
     handler = RecordingHandler()
-    server = Controller(handler, hostname="127.0.0.1", port=port)
+    server = Controller(handler, hostname="127.0.0.1", port=down.port)
     server.start()
     try:
         # The back-off time passes.
