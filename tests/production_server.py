@@ -46,6 +46,7 @@ def production_env(*, database_url: str, workdir: Path, **overrides: str) -> dic
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         DATABASE_URL=database_url,
         GUNICORN_LOG_LEVEL="warning",
+        DJANGO_LOG_LEVEL="WARNING",
     )
     env.update(overrides)
     return env
