@@ -1,8 +1,11 @@
-"""Fault injection for the drills: a TCP proxy that can take a server away."""
+"""Fault injection: a TCP proxy that can take a server away, and mail servers
+that refuse, hang, or work (recording what they receive)."""
 
 import contextlib
 import socket
 import threading
+
+from aiosmtpd.handlers import Sink
 
 
 class TcpProxy:
@@ -70,3 +73,56 @@ def _close(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
     sock.close()
+
+
+def smtp_mailers(port: int, *, timeout: float = 2) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": timeout},
+        }
+    }
+
+
+class RefusingMailServer:
+    """Nothing listens on the port: every connection is refused at once."""
+
+    error = "ConnectionRefusedError"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+
+    def stop(self) -> None:
+        pass
+
+
+class HangingMailServer:
+    """Takes the connection and never says a word, like a wedged mail server."""
+
+    # smtplib reports its read timeout as "Connection unexpectedly closed: timed out".
+    error = "SMTPServerDisconnected"
+
+    def __init__(self) -> None:
+        # The kernel completes the handshake for connections waiting to be
+        # accepted: the client is connected and waits for a greeting that
+        # never comes.
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+class RecordingHandler(Sink):
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -10,7 +10,6 @@ import http.client
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,10 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from tests.faults import free_port
+
 BASE_DIR = Path(__file__).resolve().parents[1]
 STARTUP_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(*, database_url: str, workdir: Path, **overrides: str) -> dict[str, str]:

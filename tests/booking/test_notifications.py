@@ -2,11 +2,9 @@
 
 import datetime
 import io
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Sink
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -16,6 +14,13 @@ from django_tasks_db.models import DBTaskResult
 from booking import services
 from booking.models import Booking, Location, Notification
 from tests.factories import make_booking, valid_booking_data
+from tests.faults import (
+    HangingMailServer,
+    RecordingHandler,
+    RefusingMailServer,
+    free_port,
+    smtp_mailers,
+)
 
 # The worker manages its own transactions, like in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,59 +42,6 @@ PRIVATE_VALUES = [
 
 def run_worker() -> None:
     call_command("db_worker", batch=True, interval=0, startup_delay=False, verbosity=0)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def smtp_mailers(port: int, *, timeout: float = 2) -> dict:
-    return {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "timeout": timeout},
-        }
-    }
-
-
-class RefusingMailServer:
-    """Nothing listens on the port: every connection is refused at once."""
-
-    error = "ConnectionRefusedError"
-
-    def __init__(self) -> None:
-        self.port = free_port()
-
-    def stop(self) -> None:
-        pass
-
-
-class HangingMailServer:
-    """Takes the connection and never says a word, like a wedged mail server."""
-
-    # smtplib reports its read timeout as "Connection unexpectedly closed: timed out".
-    error = "SMTPServerDisconnected"
-
-    def __init__(self) -> None:
-        # The kernel completes the handshake for connections waiting to be
-        # accepted: the client is connected and waits for a greeting that
-        # never comes.
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-
-    def stop(self) -> None:
-        self.listener.close()
-
-
-class RecordingHandler(Sink):
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
 
 
 @pytest.fixture
