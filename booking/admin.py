@@ -388,18 +388,22 @@ class BookingAdmin(SimpleHistoryAdmin):
             raise Http404
         return super().response_action(request, queryset, *args, **kwargs)
 
-    def history_view(self, request, object_id, extra_context=None):
-        self.get_object(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self.get_object(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def _opened(self, request, object_id) -> None:
+        """Scope check, and one access-log row per page showing the request."""
         booking = self.get_object(request, object_id)
         if request.method == "GET":
             services.booking_access_record(booking=booking, user=request.user)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._opened(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._opened(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._opened(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Requests are never created or deleted here ---------------------------------

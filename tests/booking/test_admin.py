@@ -256,6 +256,20 @@ def test_opening_a_request_is_logged(desk_client, desk):
     assert (access.user, access.booking) == (desk, booking)
 
 
+def test_opening_a_requests_history_is_logged_too(desk_client, desk):
+    booking = make_booking()
+    history = reverse("admin:booking_booking_history", args=[booking.pk])
+    version = booking.history.get()
+    past_version = reverse(
+        "admin:booking_booking_simple_history", args=[booking.pk, version.history_id]
+    )
+
+    assert desk_client.get(history).status_code == 200
+    assert desk_client.get(past_version).status_code == 200
+
+    assert BookingAccess.objects.filter(booking=booking, user=desk).count() == 2
+
+
 def test_patient_fields_are_read_only(desk_client):
     booking = make_booking()
 
