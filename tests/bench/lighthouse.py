@@ -7,8 +7,25 @@ import subprocess
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 
 
+ATTEMPTS = 3
+
+
 def scores(url: str) -> tuple[dict[str, int], list[str]]:
-    """Category scores, and the titles of the audits that cost points."""
+    """Category scores, and the titles of the audits that cost points.
+
+    Lighthouse now and then fails to record a trace ("Please run Lighthouse
+    again", NO_NAVSTART); such a run is repeated, up to ATTEMPTS times.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _run(url)
+        except subprocess.CalledProcessError:
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _run(url: str) -> tuple[dict[str, int], list[str]]:
     result = subprocess.run(
         [
             "npx",
