@@ -83,3 +83,21 @@ def test_front_desk_assigns_notes_and_schedules_the_newest_urgent_request(site_p
     assert event["DTSTART"].dt == newest.scheduled_for
     for private in ["Ketamine", "ketamine", "Newest", "Rivera", "depress", "Called"]:
         assert private not in ics
+
+
+def test_a_requests_history_fits_a_phone_screen(site_page: Page, client):
+    desk = make_staff()
+    booking = make_booking()
+    client.force_login(desk)
+    session = client.cookies["sessionid"].value
+    site_page.context.add_cookies(
+        [{"name": "sessionid", "value": session, "url": site_page.live_server_url}]
+    )
+    site_page.set_viewport_size({"width": 360, "height": 740})
+
+    site_page.goto(
+        site_page.live_server_url + reverse("admin:booking_booking_history", args=[booking.pk])
+    )
+
+    expect(site_page.locator("#change-history")).to_be_visible()
+    assert site_page.evaluate("document.documentElement.scrollWidth") <= 360
