@@ -23,6 +23,7 @@ from booking.models import (
     Booking,
     BookingAccess,
     BookingExport,
+    ClinicClosure,
     Location,
     Meeting,
     Notification,
@@ -586,6 +587,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ClinicClosure)
+class ClinicClosureAdmin(admin.ModelAdmin):
+    list_display = ["date", "reason"]
+    search_fields = ["reason"]
 
 
 @admin.register(BookingAccess)

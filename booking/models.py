@@ -507,6 +507,26 @@ class StaffProfile(models.Model):
         return str(self.user)
 
 
+class ClinicClosure(models.Model):
+    """A weekday both offices are closed, such as a public holiday.
+
+    Not a business day: time waiting over it does not make a request overdue.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(
+        _("reason"), max_length=120, blank=True, help_text=_("For example, “Thanksgiving”.")
+    )
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("day the offices are closed")
+        verbose_name_plural = _("days the offices are closed")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}".strip()
+
+
 class BookingAccess(models.Model):
     """One row each time a staff user opens a request."""
 

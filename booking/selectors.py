@@ -8,7 +8,10 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from booking.models import OPEN_STATUSES, Booking, Location
+from booking.models import OPEN_STATUSES, Booking, ClinicClosure, Location
+
+# How far back closed days are looked up: far more than any run of them.
+CLOSURE_LOOKBACK_DAYS = 60
 
 # The last list of offices read from the database, kept in the shared cache.
 DIRECTORY_KEY = "booking:location-directory"
@@ -49,17 +52,23 @@ def overdue_cutoff(*, now: datetime.datetime | None = None) -> datetime.datetime
     """The moment BOOKING_OVERDUE_BUSINESS_HOURS business hours before now.
 
     A request still New that arrived before it is overdue. Business hours
-    are weekdays between BOOKING_BUSINESS_HOURS, local time (no holidays).
+    are weekdays between BOOKING_BUSINESS_HOURS, local time, except the days
+    staff have entered as closed (ClinicClosure).
     """
     start_hour, end_hour = settings.BOOKING_BUSINESS_HOURS
     moment = timezone.localtime(now or timezone.now())
     remaining = datetime.timedelta(hours=settings.BOOKING_OVERDUE_BUSINESS_HOURS)
     day = moment.date()
+    closed = set(
+        ClinicClosure.objects.filter(
+            date__range=(day - datetime.timedelta(days=CLOSURE_LOOKBACK_DAYS), day)
+        ).values_list("date", flat=True)
+    )
     while True:
         tz = moment.tzinfo
         opens = timezone.make_aware(datetime.datetime.combine(day, datetime.time(start_hour)), tz)
         closes = timezone.make_aware(datetime.datetime.combine(day, datetime.time(end_hour)), tz)
-        if day.weekday() < 5 and moment > opens:
+        if day.weekday() < 5 and day not in closed and moment > opens:
             end = min(moment, closes)
             if end - opens >= remaining:
                 return end - remaining

@@ -8,12 +8,20 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from booking import services
-from booking.models import Booking, BookingAccess, BookingExport, Location, TriageNote
+from booking.models import (
+    Booking,
+    BookingAccess,
+    BookingExport,
+    ClinicClosure,
+    Location,
+    TriageNote,
+)
 from tests.factories import make_booking, make_manager, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -482,3 +490,23 @@ def test_admin_pages_name_the_site_icon_so_browsers_do_not_ask_for_favicon_ico(a
     html = admin_client.get(reverse("admin:index")).content.decode()
 
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
+
+
+# --- Days the offices are closed ----------------------------------------------------------
+
+
+def test_manager_enters_a_closed_day_and_the_front_desk_can_only_read_the_list(manager, desk):
+    manager_client, desk_client = Client(), Client()
+    manager_client.force_login(manager)
+    desk_client.force_login(desk)
+    add = reverse("admin:booking_clinicclosure_add")
+
+    response = manager_client.post(add, {"date": "2026-11-26", "reason": "Thanksgiving"})
+
+    assert response.status_code == 302
+    assert ClinicClosure.objects.get().reason == "Thanksgiving"
+    listing = desk_client.get(reverse("admin:booking_clinicclosure_changelist"))
+    assert listing.status_code == 200
+    assert "Thanksgiving" in listing.content.decode()
+    assert desk_client.post(add, {"date": "2026-12-25", "reason": "Christmas"}).status_code == 403
+    assert ClinicClosure.objects.count() == 1

@@ -217,3 +217,22 @@ def test_overdue_counts_business_hours_only(settings, now, cutoff):
     settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
 
     assert overdue_cutoff(now=timezone.make_aware(now)) == timezone.make_aware(cutoff)
+
+
+def test_a_closed_day_does_not_count_towards_overdue(settings):
+    from booking.models import ClinicClosure
+    from booking.selectors import overdue_cutoff
+
+    settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
+    friday_10am = timezone.make_aware(datetime.datetime(2026, 11, 27, 10, 0))
+    # Open all week: Friday 9-10, then Thursday 14:00 is four business hours back.
+    assert overdue_cutoff(now=friday_10am) == timezone.make_aware(
+        datetime.datetime(2026, 11, 26, 14, 0)
+    )
+
+    ClinicClosure.objects.create(date=datetime.date(2026, 11, 26), reason="Thanksgiving")
+
+    # Friday 9-10, Thanksgiving skipped, then Wednesday 14:00-17:00.
+    assert overdue_cutoff(now=friday_10am) == timezone.make_aware(
+        datetime.datetime(2026, 11, 25, 14, 0)
+    )
