@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Callable
 from functools import cache as memoize
 from functools import wraps
-from pathlib import Path
 from uuid import uuid4
 
 from django.conf import settings
@@ -30,14 +29,19 @@ ENTRY_FORMAT = 2
 PAGE_TIMEOUT = 60 * 60
 
 
+# What a page (and the headers stored with it) is made from.
+RELEASE_SOURCES = ["templates", "static", "pages", "booking", "clinic_site"]
+
+
 @memoize
 def release_fingerprint() -> str:
-    """Changes whenever a deploy changes a template or static file."""
+    """Changes whenever a deploy changes a template, static file or our code."""
     digest = hashlib.sha256()
-    for folder in (settings.BASE_DIR / "templates", settings.BASE_DIR / "static"):
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(folder)).encode())
+    for name in RELEASE_SOURCES:
+        folder = settings.BASE_DIR / name
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -179,3 +179,27 @@ def test_a_cached_page_still_refuses_an_unknown_host(client, clinic_locations):
     response = client.get(reverse("pages:home"), headers={"host": "evil.example"})
 
     assert response.status_code == 400
+
+
+def test_a_deploy_that_changes_code_or_templates_starts_a_new_page_cache(settings, tmp_path):
+    from pages.caching import RELEASE_SOURCES, release_fingerprint
+
+    for name in RELEASE_SOURCES:
+        (tmp_path / name).mkdir()
+    view = tmp_path / "pages" / "views.py"
+    view.write_text("CONTEXT = 1\n")
+    settings.BASE_DIR = tmp_path
+
+    def fingerprint() -> str:
+        release_fingerprint.cache_clear()
+        return release_fingerprint()
+
+    try:
+        before = fingerprint()
+        (tmp_path / "pages" / "__pycache__").mkdir()
+        (tmp_path / "pages" / "__pycache__" / "views.cpython-312.pyc").write_bytes(b"\0")
+        assert fingerprint() == before  # compiled files are not the release
+        view.write_text("CONTEXT = 2\n")
+        assert fingerprint() != before
+    finally:
+        release_fingerprint.cache_clear()
