@@ -10,7 +10,6 @@ pages show, and every page is rendered afresh.
 import hashlib
 from collections.abc import Callable
 from functools import cache as memoize
-from functools import wraps
 from uuid import uuid4
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
@@ -88,15 +88,21 @@ def is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let CachedPageMiddleware keep this view's page for everyone."""
+    """Let CachedPageMiddleware keep this view's page for everyone.
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response.shareable_page = True
-        return response
+    A mark on the view, carried through decorators that use functools.wraps.
+    """
+    view.cached_page = True
+    return view
 
-    return wrapper
+
+def _serves_cached_pages(request: HttpRequest) -> bool:
+    """Whether the URL leads to a @cached_page view; other URLs skip the cache."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "cached_page", False)
 
 
 # Pages this process has already fetched from the shared cache, by key. An
@@ -128,7 +134,11 @@ class CachedPageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # In development, template edits show up straight away.
-        if settings.DEBUG or request.method not in ("GET", "HEAD"):
+        if (
+            settings.DEBUG
+            or request.method not in ("GET", "HEAD")
+            or not _serves_cached_pages(request)
+        ):
             return self.get_response(request)
         request.get_host()  # refuses a host not in ALLOWED_HOSTS, as usual
         key = page_cache_key(request)
@@ -142,8 +152,6 @@ class CachedPageMiddleware:
             response = HttpResponse(entry["content"], headers=entry["headers"])
         else:
             response = self.get_response(request)
-            if not getattr(response, "shareable_page", False):
-                return response
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             if not is_shareable(request, response):

@@ -203,3 +203,21 @@ def test_a_deploy_that_changes_code_or_templates_starts_a_new_page_cache(setting
         assert fingerprint() != before
     finally:
         release_fingerprint.cache_clear()
+
+
+def test_urls_of_other_views_never_look_in_the_page_cache(client, clinic_locations, monkeypatch):
+    from pages import caching
+
+    looked_up = []
+    real_get = caching.cache.get
+    monkeypatch.setattr(
+        caching.cache, "get", lambda key, *args: looked_up.append(key) or real_get(key, *args)
+    )
+
+    assert client.get(reverse("booking:create")).status_code == 200
+    assert client.get(reverse("admin:login")).status_code == 200
+    assert client.get("/no-such-page/").status_code == 404
+    assert looked_up == []
+
+    client.get(reverse("pages:home"))
+    assert caching.VERSION_KEY in looked_up
