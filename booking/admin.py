@@ -1,4 +1,5 @@
 import csv
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -357,8 +358,15 @@ class BookingAdmin(SimpleHistoryAdmin):
 
     # --- Scope: nobody sees another location's requests -------------------------
 
+    @staticmethod
+    def _overdue_cutoff(request) -> datetime.datetime:
+        # Once per request: the list and its summary above share it.
+        if not hasattr(request, "_overdue_cutoff"):
+            request._overdue_cutoff = selectors.overdue_cutoff()
+        return request._overdue_cutoff
+
     def get_queryset(self, request):
-        cutoff = selectors.overdue_cutoff()
+        cutoff = self._overdue_cutoff(request)
         return (
             super()
             .get_queryset(request)
@@ -507,7 +515,9 @@ class BookingAdmin(SimpleHistoryAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "location_summary": selectors.location_summary(user=request.user),
+            "location_summary": selectors.location_summary(
+                user=request.user, overdue_before=self._overdue_cutoff(request)
+            ),
             "can_export": request.user.has_perm("booking.export_booking"),
         }
         return super().changelist_view(request, extra_context)

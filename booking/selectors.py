@@ -77,9 +77,15 @@ def overdue_cutoff(*, now: datetime.datetime | None = None) -> datetime.datetime
         moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)), tz)
 
 
-def location_summary(*, user, now: datetime.datetime | None = None) -> list[dict]:
-    """Per location the user can see: new, urgent, overdue, scheduled this week."""
+def location_summary(
+    *, user, now: datetime.datetime | None = None, overdue_before: datetime.datetime | None = None
+) -> list[dict]:
+    """Per location the user can see: new, urgent, overdue, scheduled this week.
+
+    `overdue_before` is overdue_cutoff(now=now), for a caller that has it already.
+    """
     now = now or timezone.now()
+    overdue_before = overdue_before or overdue_cutoff(now=now)
     today = timezone.localdate(now)
     week_start = timezone.make_aware(
         datetime.datetime.combine(today - datetime.timedelta(days=today.weekday()), datetime.time())
@@ -95,7 +101,7 @@ def location_summary(*, user, now: datetime.datetime | None = None) -> list[dict
             urgent=Count("pk", filter=Q(urgent=True)),
             overdue=Count(
                 "pk",
-                filter=Q(status=Booking.Status.NEW, created_at__lt=overdue_cutoff(now=now)),
+                filter=Q(status=Booking.Status.NEW, created_at__lt=overdue_before),
             ),
             scheduled_this_week=Count(
                 "pk",

@@ -510,3 +510,13 @@ def test_manager_enters_a_closed_day_and_the_front_desk_can_only_read_the_list(m
     assert "Thanksgiving" in listing.content.decode()
     assert desk_client.post(add, {"date": "2026-12-25", "reason": "Christmas"}).status_code == 403
     assert ClinicClosure.objects.count() == 1
+
+
+def test_the_request_list_and_its_summary_read_the_closed_days_once(manager_client):
+    make_booking()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert manager_client.get(reverse(CHANGELIST)).status_code == 200
+
+    closure_reads = [q for q in queries.captured_queries if "booking_clinicclosure" in q["sql"]]
+    assert len(closure_reads) == 1
