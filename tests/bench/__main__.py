@@ -215,7 +215,7 @@ def run_throughput(base_url: str, secret_key: str, workdir: Path, size: int) -> 
 
 def run_admin_list(total: int) -> list[list[str]]:
     results = admin_list.run(total)
-    print("\nStaff request list (median of 5 runs, 100 rows per page):")
+    print(f"\nStaff request list (median of {admin_list.RUNS} runs, 100 rows per page):")
     for size, role, name, ms, queries in results:
         print(f"  {size:>6} requests  {role:<10}  {name:<15}  {ms:7.1f} ms  {queries} queries")
     rows = []

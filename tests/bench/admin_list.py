@@ -31,7 +31,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-RUNS = 5
+RUNS = 15
 VIEWS = {"open (default)": {}, "all statuses": {"status": "all"}, "search": {"q": "Rivera"}}
 
 
