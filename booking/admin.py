@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, Q, When
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +16,11 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from booking import selectors, services
+from booking import (
+    admin_staff,  # noqa: F401  (registers the staff user admin)
+    selectors,
+    services,
+)
 from booking.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -28,7 +31,6 @@ from booking.models import (
     Location,
     Meeting,
     Notification,
-    StaffProfile,
     TriageNote,
 )
 from pages.caching import RefreshesPublicPagesAdminMixin
@@ -619,21 +621,3 @@ class BookingExportAdmin(ReadOnlyAdmin):
     list_display = ["exported_at", "user", "row_count", "filters"]
     list_select_related = ["user"]
     date_hierarchy = "exported_at"
-
-
-# --- Staff users and their locations ----------------------------------------------------
-
-
-class StaffProfileInline(admin.StackedInline):
-    model = StaffProfile
-    can_delete = False
-    filter_horizontal = ["locations"]
-    verbose_name_plural = _("locations this person works on")
-
-
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    inlines = [StaffProfileInline]
