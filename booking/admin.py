@@ -1,41 +1,37 @@
 import csv
 import datetime
+from urllib.parse import urlencode
 
-from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.admin.widgets import AdminSplitDateTime
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, Case, Q, When
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from booking import (
     admin_staff,  # noqa: F401  (registers the staff user admin)
+    forms,
     selectors,
     services,
 )
 from booking.models import (
     CLOSED_STATUSES,
-    OPEN_STATUSES,
     Booking,
     BookingAccess,
     BookingExport,
     ClinicClosure,
+    ContactOutcome,
     Location,
-    Meeting,
-    Notification,
-    TriageNote,
+    sees_all_locations,
 )
 from pages.caching import RefreshesPublicPagesAdminMixin
-
-User = get_user_model()
 
 
 # The reading pages show location details and are cached.
@@ -59,39 +55,7 @@ class LocationAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
         return False
 
 
-class NotificationInline(admin.TabularInline):
-    model = Notification
-    extra = 0
-    can_delete = False
-    fields = ["kind", "state", "attempts", "last_error", "created_at", "next_attempt_at", "sent_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class TriageNoteInline(admin.StackedInline):
-    """The notes timeline: earlier notes are read-only, a new one can be added."""
-
-    model = TriageNote
-    extra = 1
-    can_delete = False
-    fields = ["created_at", "author", "text"]
-    readonly_fields = ["created_at", "author"]
-    verbose_name = _("internal note (never emailed)")
-    verbose_name_plural = _("internal notes (never emailed)")
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
-
-
-# --- Filters ------------------------------------------------------------------
+# --- Filters: the list accepts these and nothing else ------------------------------
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -120,7 +84,7 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value() or "open"
         if value == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
+            return queryset.open()
         if value == "closed":
             return queryset.filter(status__in=CLOSED_STATUSES)
         if value in Booking.Status.values:
@@ -136,13 +100,51 @@ class LocationFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         locations = Location.objects.all()
-        if not can_see_all_locations(request.user):
+        if not sees_all_locations(request.user):
             locations = locations.filter(staff_profiles__user=request.user)
         return [(str(location.pk), location.name) for location in locations]
 
     def queryset(self, request, queryset):
-        if self.value():
+        if self.value() in {str(pk) for pk, _name in self.lookup_choices}:
             return queryset.filter(location_id=self.value())
+        return queryset
+
+
+class UrgencyFilter(admin.SimpleListFilter):
+    title = _("urgent")
+    parameter_name = "urgency"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("unreached", _("Urgent, not reached yet")),
+            ("reached", _("Urgent, reached")),
+            ("any", _("Any urgent answer")),
+            ("no", _("Not urgent")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "unreached":
+                return queryset.urgent_unreached()
+            case "reached":
+                return queryset.filter(urgent=True, reached_at__isnull=False)
+            case "any":
+                return queryset.filter(urgent=True)
+            case "no":
+                return queryset.filter(urgent=False)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(is_overdue=True)
         return queryset
 
 
@@ -161,11 +163,7 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def can_see_all_locations(user) -> bool:
-    return user.is_superuser or user.has_perm("booking.view_all_locations")
-
-
-# --- Actions --------------------------------------------------------------------
+# --- List actions -------------------------------------------------------------------
 
 
 def _apply(modeladmin, request, queryset, service, done_message) -> None:
@@ -211,154 +209,119 @@ def mark_no_response(modeladmin, request, queryset):
     )
 
 
-# --- The request ------------------------------------------------------------------
+# --- The console: one page per request, one small form per action ----------------
 
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.get_username()
-
-
-class BookingTriageForm(forms.ModelForm):
-    """The staff fields of a request; status changes go through the services."""
-
-    new_status = forms.ChoiceField(label=_("Change status to"), required=False)
-    status_reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed for Not suitable and Referred elsewhere."),
-    )
-    appointment_at = forms.SplitDateTimeField(
-        label=_("Appointment date and time"), required=False, widget=AdminSplitDateTime
-    )
-    appointment_by = forms.ChoiceField(
-        label=_("Appointment by"), required=False, choices=[("", "---------"), *Meeting.choices]
-    )
-
-    # Service errors are keyed by service argument; show them on these fields.
-    ERROR_FIELDS = {
-        "reason": "status_reason",
-        "scheduled_for": "appointment_at",
-        "scheduled_meeting": "appointment_by",
-    }
-
-    # A plain select: no add/edit-user buttons next to it.
-    assigned_to = StaffChoiceField(
-        label=_("Assigned to"), required=False, queryset=User.objects.none()
-    )
-
-    class Meta:
-        model = Booking
-        fields = ["assigned_to"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        allowed = services.allowed_statuses(booking=self.instance) if self.instance.pk else []
-        self.fields["new_status"].choices = [
-            ("", _("— keep the current status —")),
-            *((value, Booking.Status(value).label) for value in allowed),
-        ]
-        if "assigned_to" in self.fields:
-            self.fields["assigned_to"].queryset = User.objects.filter(
-                is_staff=True, is_active=True
-            ).order_by("username")
-
-    def clean(self):
-        cleaned = super().clean()
-        assignee = cleaned.get("assigned_to")
-        if (
-            "assigned_to" in self.changed_data
-            and assignee is not None
-            and not Booking.objects.visible_to(assignee).filter(pk=self.instance.pk).exists()
-        ):
-            self.add_error("assigned_to", _("This person does not work on this location."))
-        if cleaned.get("new_status"):
-            try:
-                services.booking_check_status_change(
-                    booking=self.instance,
-                    to_status=cleaned["new_status"],
-                    reason=cleaned.get("status_reason", ""),
-                    scheduled_for=cleaned.get("appointment_at"),
-                    meeting=cleaned.get("appointment_by", ""),
-                )
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, field_errors in error.error_dict.items():
-                        self.add_error(self.ERROR_FIELDS.get(field), field_errors)
-                else:
-                    self.add_error("new_status", error)
-        return cleaned
-
-
-PATIENT_FIELDSETS = [
-    (
-        _("Request"),
-        {"fields": ["reference", "created_at", "location", "meeting", "urgent", "screening"]},
+# name → (form, what the service does with it, the message on success)
+CONSOLE_ACTIONS = {
+    "attempt": (
+        forms.ContactAttemptForm,
+        lambda booking, data, by: services.contact_attempt_log(
+            booking=booking,
+            by=by,
+            channel=data["channel"],
+            outcome=data["outcome"],
+            note=data["note"],
+        ),
+        _("Contact attempt logged."),
     ),
-    (
-        _("Patient"),
-        {
-            "fields": [
-                ("first_name", "last_name"),
-                "date_of_birth",
-                ("email", "phone"),
-                "contact_method",
-                "best_times_display",
-                ("voicemail_ok", "email_ok"),
-            ]
-        },
+    "schedule": (
+        forms.ScheduleForm,
+        lambda booking, data, by: services.booking_schedule(
+            booking=booking,
+            by=by,
+            starts_at=data["starts_at"],
+            meeting=data["meeting"],
+            video_link=data["video_link"],
+        ),
+        _("Appointment saved. The patient's confirmation is queued (if they allowed email)."),
     ),
-    (
-        _("What they told us"),
-        {"fields": ["diagnosed", "antidepressants", "seeing_clinician", "message"]},
+    "cancel": (
+        forms.ConfirmForm,
+        lambda booking, data, by: services.booking_cancel_appointment(booking=booking, by=by),
+        _("Appointment cancelled. The patient is told by email (if they allowed email)."),
     ),
-    (_("Consent"), {"fields": [("consent_contact", "consent_privacy"), "heard_about"]}),
-]
-TRIAGE_FIELDS = [
-    "status",
-    ("status_changed_at", "status_changed_by"),
-    "closing_reason",
-    ("scheduled_for", "scheduled_meeting"),
-    "assigned_to",
-]
-STATUS_CHANGE_FIELDS = ["new_status", "status_reason", "appointment_at", "appointment_by"]
+    "close": (
+        forms.CloseForm,
+        lambda booking, data, by: services.booking_close(
+            booking=booking, by=by, outcome=data["outcome"], reason=data["reason"]
+        ),
+        _("Request closed."),
+    ),
+    "assign": (
+        forms.AssignForm,
+        lambda booking, data, by: services.booking_assign(
+            booking=booking, to=data["assigned_to"], by=by
+        ),
+        _("Assignment saved."),
+    ),
+    "assign_me": (
+        forms.ConfirmForm,
+        lambda booking, data, by: services.booking_assign(booking=booking, to=by, by=by),
+        _("Assigned to you."),
+    ),
+    "note": (
+        forms.NoteForm,
+        lambda booking, data, by: services.triage_note_add(
+            booking=booking, author=by, text=data["text"]
+        ),
+        _("Note added."),
+    ),
+}
 
 
 @admin.register(Booking)
-class BookingAdmin(SimpleHistoryAdmin):
-    form = BookingTriageForm
+class BookingAdmin(admin.ModelAdmin):
     list_display = [
         "reference",
         "urgent_flag",
         "received",
         "status",
+        "next_step",
+        "appointment",
         "location",
+        "attempts",
         "assigned",
-        "meeting",
+        "requested_mode",
         "screening",
         "overdue_marker",
     ]
+    list_display_links = ["reference"]
     list_filter = [
         LocationFilter,
         StatusFilter,
-        "urgent",
+        UrgencyFilter,
+        OverdueFilter,
         AssignedFilter,
         ("created_at", admin.DateFieldListFilter),
     ]
+    # Query-string parameters the filters above read: no other lookup is
+    # accepted, so nobody can narrow the list by a patient's date of birth,
+    # email or answers without opening (and logging) the request.
+    ALLOWED_LOOKUPS = {
+        "status",
+        "location",
+        "urgency",
+        "overdue",
+        "assigned",
+        "created_at__gte",
+        "created_at__lt",
+        "created_at__isnull",
+    }
     list_select_related = ["location", "assigned_to"]
     search_fields = ["reference", "first_name", "last_name", "email", "phone"]
     search_help_text = _("Reference, name, email or phone")
     # No date_hierarchy: its year links cost a sort of the whole table on
     # every page; the "Received" filter (today, past 7 days, ...) covers it.
-    ordering = ["-urgent", "created_at"]
+    ordering = ["-urgent_unreached", "created_at"]
     list_per_page = 100
     # Counting every request in the table is a second full count per page.
     show_full_result_count = False
     actions = [assign_to_me, mark_contacted, mark_no_response]
-    inlines = [TriageNoteInline, NotificationInline]
 
     # --- Scope: nobody sees another location's requests -------------------------
+
+    def lookup_allowed(self, lookup, value, request) -> bool:
+        return lookup in self.ALLOWED_LOOKUPS
 
     @staticmethod
     def _overdue_cutoff(request) -> datetime.datetime:
@@ -368,54 +331,40 @@ class BookingAdmin(SimpleHistoryAdmin):
         return request._overdue_cutoff
 
     def get_queryset(self, request):
-        cutoff = self._overdue_cutoff(request)
         return (
             super()
             .get_queryset(request)
             .visible_to(request.user)
-            .annotate(
-                is_overdue=Case(
-                    When(Q(status=Booking.Status.NEW, created_at__lt=cutoff), then=True),
-                    default=False,
-                    output_field=BooleanField(),
-                )
-            )
+            .with_overdue(self._overdue_cutoff(request))
+            .with_attempts()
         )
 
     def get_object(self, request, object_id, from_field=None):
         booking = super().get_object(request, object_id, from_field)
         if booking is None:
             # Not "does not exist, redirect": out of scope is simply not found.
+            self._record_refused(request, [object_id])
             raise Http404
         return booking
 
+    def _record_refused(self, request, object_ids) -> None:
+        """Log attempts at requests that exist but are not this user's to see."""
+        ids = [pk for pk in object_ids if str(pk).isdigit()]
+        for booking in Booking.objects.filter(pk__in=ids).only("pk"):
+            services.booking_access_record(
+                booking=booking, user=request.user, kind=BookingAccess.Kind.REFUSED
+            )
+
     def response_action(self, request, queryset, *args, **kwargs):
         selected = set(request.POST.getlist(ACTION_CHECKBOX_NAME))
-        if (
-            selected
-            and request.POST.get("select_across") != "1"
-            and queryset.filter(pk__in=selected).count() != len(selected)
-        ):
-            raise Http404
+        if selected and request.POST.get("select_across") != "1":
+            visible = {
+                str(pk) for pk in queryset.filter(pk__in=selected).values_list("pk", flat=True)
+            }
+            if visible != selected:
+                self._record_refused(request, selected - visible)
+                raise Http404
         return super().response_action(request, queryset, *args, **kwargs)
-
-    def _opened(self, request, object_id) -> None:
-        """Scope check, and one access-log row per page showing the request."""
-        booking = self.get_object(request, object_id)
-        if request.method == "GET":
-            services.booking_access_record(booking=booking, user=request.user)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._opened(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._opened(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._opened(request, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Requests are never created or deleted here ---------------------------------
 
@@ -425,56 +374,94 @@ class BookingAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    # --- The change page ------------------------------------------------------------
+    # --- The request page -----------------------------------------------------------
 
-    def get_fieldsets(self, request, obj=None):
-        triage = list(TRIAGE_FIELDS)
-        if obj is not None and self.has_change_permission(request, obj):
-            if services.allowed_statuses(booking=obj):
-                triage += STATUS_CHANGE_FIELDS
-        else:
-            triage.remove("assigned_to")
-            triage.append("assigned")
-        return [(_("Triage"), {"fields": triage}), *PATIENT_FIELDSETS]
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = [
-            field.name
-            for field in Booking._meta.concrete_fields
-            if field.name not in ("id", "submission_key", "assigned_to")
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("export/", view(self.export_view), name="booking_booking_export"),
+            path("agenda/", view(self.agenda_view), name="booking_booking_agenda"),
+            path(
+                "<path:object_id>/do/<slug:action>/",
+                view(self.action_view),
+                name="booking_booking_action",
+            ),
+            *super().get_urls(),
         ]
-        return [*fields, "screening", "best_times_display", "assigned"]
 
-    def save_model(self, request, obj, form, change):
-        # Every write goes through the services, which record who and when.
-        if "assigned_to" in form.changed_data:
-            services.booking_assign(
-                booking=obj, to=form.cleaned_data["assigned_to"], by=request.user
-            )
-        if form.cleaned_data.get("new_status"):
-            services.booking_change_status(
-                booking=obj,
-                to_status=form.cleaned_data["new_status"],
-                by=request.user,
-                reason=form.cleaned_data.get("status_reason", ""),
-                scheduled_for=form.cleaned_data.get("appointment_at"),
-                meeting=form.cleaned_data.get("appointment_by", ""),
-            )
+    def _booking_for(self, request, object_id, *, change: bool = False) -> Booking:
+        booking = self.get_object(request, object_id)
+        allowed = (
+            self.has_change_permission(request, booking)
+            if change
+            else self.has_view_or_change_permission(request, booking)
+        )
+        if not allowed:
+            self._record_refused(request, [booking.pk])
+            raise PermissionDenied
+        return booking
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is TriageNote:
-            # The admin's change message reads these lists.
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-            for note_form in formset.forms:
-                text = note_form.cleaned_data.get("text") if note_form.has_changed() else ""
-                if not note_form.instance.pk and text:
-                    formset.new_objects.append(
-                        services.triage_note_add(
-                            booking=form.instance, author=request.user, text=text
-                        )
-                    )
-            return
-        super().save_formset(request, form, formset, change)
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        booking = self._booking_for(request, object_id)
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        services.booking_access_record(booking=booking, user=request.user)
+        return self._console(request, booking)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The console's timeline is the history, in office time and plain words.
+        booking = self._booking_for(request, object_id)
+        return redirect(reverse("admin:booking_booking_change", args=[booking.pk]) + "#timeline")
+
+    def action_view(self, request, object_id, action):
+        if action not in CONSOLE_ACTIONS:
+            raise Http404
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        booking = self._booking_for(request, object_id, change=True)
+        form_class, perform, done = CONSOLE_ACTIONS[action]
+        form = form_class(request.POST, booking=booking, prefix=action)
+        if form.is_valid():
+            try:
+                perform(booking, form.cleaned_data, request.user)
+            except ValidationError as error:
+                # Someone else changed the request since this page was drawn.
+                form.add_error(None, error)
+            else:
+                services.booking_access_record(
+                    booking=booking, user=request.user, kind=BookingAccess.Kind.CHANGED
+                )
+                self.message_user(request, done, messages.SUCCESS)
+                return redirect("admin:booking_booking_change", booking.pk)
+        self.message_user(
+            request, _("Nothing was saved: see the form marked below."), messages.ERROR
+        )
+        return self._console(request, booking, bound={action: form})
+
+    def _console(self, request, booking: Booking, bound: dict | None = None):
+        bound = bound or {}
+        booking = (
+            Booking.objects.with_overdue(self._overdue_cutoff(request))
+            .select_related("location", "assigned_to", "reached_by", "status_changed_by")
+            .get(pk=booking.pk)
+        )
+
+        def form(name):
+            return bound.get(name) or CONSOLE_ACTIONS[name][0](booking=booking, prefix=name)
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": booking.reference,
+            "subtitle": None,
+            "booking": booking,
+            "timeline": selectors.booking_timeline(booking=booking),
+            "can_change": self.has_change_permission(request, booking),
+            "forms": {name: form(name) for name in CONSOLE_ACTIONS},
+            "bound_action": next(iter(bound), ""),
+            "no_response_after": settings.BOOKING_NO_RESPONSE_AFTER_ATTEMPTS,
+        }
+        return TemplateResponse(request, "admin/booking/booking/console.html", context)
 
     # --- Columns --------------------------------------------------------------------
 
@@ -484,17 +471,47 @@ class BookingAdmin(SimpleHistoryAdmin):
         age = timesince(obj.created_at, depth=1)
         return format_html("{}<br><small>{} ago</small>", f"{received:%b %d, %H:%M}", age)
 
-    # A green tick would read as "fine"; urgent requests get a red word instead.
-    @admin.display(description=_("urgent"), ordering="urgent")
+    # A green tick would read as "fine"; urgent requests get a red word
+    # until someone reaches the patient, then a quiet one.
+    @admin.display(description=_("urgent"), ordering="-urgent_unreached")
     def urgent_flag(self, obj: Booking) -> str:
-        if obj.urgent:
+        if obj.urgent_unreached:
             return format_html('<strong class="urgent-flag">{}</strong>', _("Urgent"))
+        if obj.urgent:
+            return format_html('<span class="urgent-reached">{}</span>', _("urgent, reached"))
         return ""
+
+    @admin.display(description=_("next step"))
+    def next_step(self, obj: Booking) -> str:
+        return next_step_text(obj)
+
+    @admin.display(description=_("appointment"), ordering="scheduled_for")
+    def appointment(self, obj: Booking) -> str:
+        if obj.status != Booking.Status.SCHEDULED:
+            return "—"
+        return format_html(
+            "{}<br><small>{}</small>",
+            selectors.office_time(obj.scheduled_for),
+            obj.get_scheduled_meeting_display(),
+        )
+
+    @admin.display(description=_("attempts"))
+    def attempts(self, obj: Booking) -> str:
+        if not obj.attempt_count:
+            return "0"
+        outcome = ContactOutcome(obj.last_attempt_outcome).label.lower()
+        when = dateformat.format(timezone.localtime(obj.last_attempt_at), "D g:i A")
+        return format_html(
+            "{}<br><small>{}: {}, {}</small>", obj.attempt_count, _("last"), outcome, when
+        )
+
+    @admin.display(description=_("requested"))
+    def requested_mode(self, obj: Booking) -> str:
+        return obj.get_meeting_display()
 
     @admin.display(description=_("assigned to"), ordering="assigned_to__username")
     def assigned(self, obj: Booking) -> str:
-        user = obj.assigned_to
-        return (user.get_full_name() or user.get_username()) if user else "—"
+        return selectors.staff_name(obj.assigned_to) or "—"
 
     @admin.display(description=_("screening"))
     def screening(self, obj: Booking) -> str:
@@ -508,11 +525,7 @@ class BookingAdmin(SimpleHistoryAdmin):
             return format_html('<strong class="triage-overdue">{}</strong>', _("Overdue"))
         return ""
 
-    @admin.display(description=_("best times"))
-    def best_times_display(self, obj: Booking) -> str:
-        return ", ".join(obj.best_times) or "—"
-
-    # --- The list: summary, export --------------------------------------------------
+    # --- The list: summary, export, agenda -------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -524,14 +537,6 @@ class BookingAdmin(SimpleHistoryAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def get_urls(self):
-        export = path(
-            "export/",
-            self.admin_site.admin_view(self.export_view),
-            name="booking_booking_export",
-        )
-        return [export, *super().get_urls()]
-
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """The current filtered list as CSV, for managers; every export is logged."""
         if not request.user.has_perm("booking.export_booking"):
@@ -542,49 +547,54 @@ class BookingAdmin(SimpleHistoryAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
         writer = csv.writer(response)
-        writer.writerow(EXPORT_COLUMNS)
-        rows = 0
-        for booking in queryset.iterator(chunk_size=2000):
-            writer.writerow(export_row(booking))
+        rows = -1  # the header
+        for row in selectors.booking_export_rows(queryset):
+            writer.writerow(row)
             rows += 1
+        # Which filters, never what was typed in the search box.
+        filters = [(k, v) for k, v in request.GET.items() if k in self.ALLOWED_LOOKUPS]
+        if request.GET.get("q"):
+            filters.append(("search", "used"))
         services.booking_export_record(
-            user=request.user, filters=request.GET.urlencode(), row_count=rows
+            user=request.user, filters=urlencode(filters), row_count=rows
         )
         return response
 
+    def agenda_view(self, request: HttpRequest) -> HttpResponse:
+        """Per office, this week's appointments (or the week of ?week=YYYY-MM-DD)."""
+        today = timezone.localdate()
+        try:
+            day = datetime.date.fromisoformat(request.GET.get("week", ""))
+        except ValueError:
+            day = today
+        monday = day - datetime.timedelta(days=day.weekday())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Appointments"),
+            "subtitle": None,
+            "today": today,
+            "monday": monday,
+            "sunday": monday + datetime.timedelta(days=6),
+            "previous_week": monday - datetime.timedelta(days=7),
+            "next_week": monday + datetime.timedelta(days=7),
+            "offices": selectors.agenda(user=request.user, start=monday, days=7),
+        }
+        return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
 
-EXPORT_COLUMNS = [
-    "reference",
-    "received",
-    "location",
-    "status",
-    "status_changed",
-    "urgent",
-    "assigned_to",
-    "meeting",
-    "appointment",
-    "screening",
-    "overdue",
-]
 
-
-def export_row(booking: Booking) -> list[str]:
-    def when(value):
-        return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
-
-    return [
-        booking.reference,
-        when(booking.created_at),
-        booking.location.name,
-        booking.get_status_display(),
-        when(booking.status_changed_at),
-        "yes" if booking.urgent else "no",
-        booking.assigned_to.get_username() if booking.assigned_to else "",
-        booking.get_meeting_display(),
-        when(booking.scheduled_for),
-        "meets stated criteria" if booking.meets_stated_criteria else "needs review",
-        "yes" if booking.is_overdue else "no",
-    ]
+def next_step_text(booking: Booking) -> str:
+    """What the front desk does next with a request, in a few words."""
+    S = Booking.Status
+    if booking.status == S.NEW:
+        return _("Call now (urgent)") if booking.urgent_unreached else _("Contact the patient")
+    if booking.status == S.CONTACTED:
+        return _("Book the appointment")
+    if booking.status == S.SCHEDULED:
+        if booking.scheduled_for and booking.scheduled_for < timezone.now():
+            return _("Close after the visit")
+        return _("Appointment booked")
+    return _("None (closed)")
 
 
 # --- Audit logs: read-only, for managers ---------------------------------------------
@@ -609,8 +619,8 @@ class ClinicClosureAdmin(admin.ModelAdmin):
 
 @admin.register(BookingAccess)
 class BookingAccessAdmin(ReadOnlyAdmin):
-    list_display = ["accessed_at", "user", "booking"]
-    list_filter = [("accessed_at", admin.DateFieldListFilter)]
+    list_display = ["accessed_at", "kind", "user", "booking"]
+    list_filter = ["kind", ("accessed_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "booking"]
     search_fields = ["booking__reference", "user__username"]
     date_hierarchy = "accessed_at"

@@ -26,7 +26,7 @@ DETAILS = {
 }
 
 
-def appointment_ics(*, booking: Booking, sequence: int = 0) -> str:
+def appointment_ics(*, booking: Booking, sequence: int = 0, cancelled: bool = False) -> str:
     location = booking.location
     start = booking.scheduled_for
     event = Event()
@@ -36,7 +36,14 @@ def appointment_ics(*, booking: Booking, sequence: int = 0) -> str:
     event.add("dtstart", start)
     event.add("dtend", start + datetime.timedelta(minutes=settings.BOOKING_APPOINTMENT_MINUTES))
     event.add("summary", SUMMARIES[booking.scheduled_meeting].format(location=location.name))
-    lines = [f"Reference: {booking.reference}", DETAILS[booking.scheduled_meeting]]
+    if cancelled:
+        event.add("status", "CANCELLED")
+        lines = [f"Reference: {booking.reference}", "This appointment is cancelled."]
+    elif booking.scheduled_meeting == Meeting.VIDEO and booking.video_link:
+        event.add("url", booking.video_link)
+        lines = [f"Reference: {booking.reference}", f"Join the video call: {booking.video_link}"]
+    else:
+        lines = [f"Reference: {booking.reference}", DETAILS[booking.scheduled_meeting]]
     if location.phone:
         lines.append(f"To change the appointment, call {location.phone}.")
     if booking.scheduled_meeting == Meeting.IN_PERSON:
@@ -45,6 +52,6 @@ def appointment_ics(*, booking: Booking, sequence: int = 0) -> str:
     calendar = Calendar()
     calendar.add("prodid", "-//Clinic staff//Appointments//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     calendar.add_component(event)
     return calendar.to_ical().decode()

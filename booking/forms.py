@@ -1,3 +1,4 @@
+import datetime
 import time
 import unicodedata
 import uuid
@@ -7,13 +8,24 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from booking.models import BEST_TIME_FIELDS, Booking, Location
+from booking import services
+from booking.models import (
+    BEST_TIME_FIELDS,
+    CLOSED_STATUSES,
+    Booking,
+    ContactAttempt,
+    Location,
+    Meeting,
+)
+from booking.selectors import assignable_staff
 
 TOKEN_SALT = "booking.form-token"
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -315,3 +327,194 @@ class BookingForm(forms.ModelForm):
     @property
     def under_age(self) -> bool:
         return any(e.code == "under_age" for e in self.errors.as_data().get("date_of_birth", []))
+
+
+# --- The front desk console: one small form per action ---------------------------
+# Each only validates, asking the service's own check so the rules live in
+# one place; the admin view then calls the service.
+
+
+def _add_service_errors(form: forms.Form, error: ValidationError, fields: dict) -> None:
+    """Put a service's ValidationError on the form: keyed errors on their fields."""
+    if hasattr(error, "error_dict"):
+        for key, messages in error.error_dict.items():
+            field = fields.get(key, key if key in form.fields else None)
+            form.add_error(field, messages)
+    else:
+        form.add_error(None, error)
+
+
+class ConsoleForm(forms.Form):
+    """A form about one request; its rules may depend on the request's state."""
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        self.booking = booking
+        super().__init__(*args, **kwargs)
+
+
+class ConfirmForm(ConsoleForm):
+    """A button with no fields: assign to me, cancel the appointment."""
+
+
+class ContactAttemptForm(ConsoleForm):
+    channel = forms.ChoiceField(
+        label=_("How"),
+        choices=ContactAttempt.Channel.choices,
+        initial=ContactAttempt.Channel.PHONE,
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=ContactAttempt.Outcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note (optional, never emailed)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("outcome") == ContactAttempt.Outcome.VOICEMAIL
+            and cleaned.get("channel") != ContactAttempt.Channel.PHONE
+        ):
+            self.add_error("outcome", _("A voicemail is left on a phone call."))
+        return cleaned
+
+
+class ScheduleForm(ConsoleForm):
+    """Book or move the appointment; on a Scheduled request it reschedules."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    time = forms.TimeField(
+        label=_("Time"), widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+    )
+    meeting = forms.ChoiceField(
+        label=_("How it happens"), choices=Meeting.choices, widget=forms.RadioSelect
+    )
+    video_link = forms.URLField(
+        label=_("Video link (for a video call)"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Sent to the patient in the confirmation."),
+    )
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        if booking.status == Booking.Status.SCHEDULED:
+            current = timezone.localtime(booking.scheduled_for)
+            kwargs.setdefault(
+                "initial",
+                {
+                    "date": current.date(),
+                    "time": current.time(),
+                    "meeting": booking.scheduled_meeting,
+                    "video_link": booking.video_link,
+                },
+            )
+        else:
+            # What the patient asked for is the likeliest answer.
+            kwargs.setdefault("initial", {"meeting": booking.meeting})
+        super().__init__(*args, booking=booking, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        starts_at = office_datetime(cleaned["date"], cleaned["time"])
+        if starts_at is None:
+            self.add_error(
+                "time", _("That time does not exist on this day (the clocks go forward).")
+            )
+            return cleaned
+        cleaned["starts_at"] = starts_at
+        try:
+            services.booking_check_schedule(
+                booking=self.booking,
+                starts_at=starts_at,
+                meeting=cleaned["meeting"],
+                video_link=cleaned.get("video_link", ""),
+            )
+        except ValidationError as error:
+            _add_service_errors(self, error, {"starts_at": "date"})
+        return cleaned
+
+
+def office_datetime(day: datetime.date, time_of_day: datetime.time) -> datetime.datetime | None:
+    """The moment `day` at `time_of_day` on the offices' clocks; None if the clocks skip it."""
+    naive = datetime.datetime.combine(day, time_of_day)
+    zone = timezone.get_current_timezone()
+    moment = naive.replace(tzinfo=zone)
+    # A time in the hour skipped in spring does not survive a round trip via UTC.
+    if moment.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        return None
+    return moment
+
+
+class CloseForm(ConsoleForm):
+    outcome = forms.ChoiceField(label=_("Close as"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason (needed for Not suitable and Referred)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, booking=booking, **kwargs)
+        self.fields["outcome"].choices = [
+            (status.value, status.label) for status in closing_choices(booking=booking)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            services.booking_check_status_change(
+                booking=self.booking,
+                to_status=cleaned["outcome"],
+                reason=cleaned.get("reason", ""),
+            )
+        except ValidationError as error:
+            _add_service_errors(self, error, {})
+        return cleaned
+
+
+def closing_choices(*, booking: Booking) -> list[Booking.Status]:
+    """The ways this request can be closed now. No response only after enough tries."""
+    S = Booking.Status
+    choices = [s for s in services.allowed_statuses(booking=booking) if s in CLOSED_STATUSES]
+    if S.NO_RESPONSE in choices and (
+        services.unsuccessful_attempts(booking=booking)
+        < settings.BOOKING_NO_RESPONSE_AFTER_ATTEMPTS
+    ):
+        choices.remove(S.NO_RESPONSE)
+    return [S(status) for status in choices]
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class AssignForm(ConsoleForm):
+    assigned_to = StaffChoiceField(
+        label=_("Assigned to"), required=False, queryset=None, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        kwargs.setdefault("initial", {"assigned_to": booking.assigned_to_id})
+        super().__init__(*args, booking=booking, **kwargs)
+        self.fields["assigned_to"].queryset = assignable_staff(location=booking.location)
+
+
+class NoteForm(ConsoleForm):
+    text = forms.CharField(
+        label=_("Internal note (never emailed)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import Exact, In, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -145,9 +145,41 @@ class Status(models.TextChoices):
     NO_RESPONSE = "no_response", _("No response")
 
 
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("Email")
+    TEXT = "text", _("Text message")
+
+
+class ContactOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    VOICEMAIL = "voicemail", _("Left voicemail")
+    NO_ANSWER = "no_answer", _("No answer")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+UNSUCCESSFUL_OUTCOMES = [
+    ContactOutcome.VOICEMAIL,
+    ContactOutcome.NO_ANSWER,
+    ContactOutcome.WRONG_NUMBER,
+]
+
+
 # Requests the front desk still has to work on.
 OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.SCHEDULED]
 CLOSED_STATUSES = [Status.CLOSED, Status.NOT_SUITABLE, Status.REFERRED, Status.NO_RESPONSE]
+
+
+def sees_all_locations(user) -> bool:
+    """Clinic managers (and superusers) work on every office's requests."""
+    return user.is_superuser or user.has_perm("booking.view_all_locations")
+
+
+def overdue_condition(cutoff: datetime.datetime) -> models.Q:
+    """Still New, nobody has tried to reach them, and waiting since before `cutoff`."""
+    return models.Q(status=Status.NEW, created_at__lt=cutoff) & ~models.Exists(
+        ContactAttempt.objects.filter(booking=models.OuterRef("pk"))
+    )
 
 
 class BookingQuerySet(models.QuerySet):
@@ -156,13 +188,43 @@ class BookingQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "BookingQuerySet":
         """Managers see every location; everyone else only the ones they are linked to."""
-        if user.is_superuser or user.has_perm("booking.view_all_locations"):
+        if sees_all_locations(user):
             return self
         # A subquery of office ids, not a join through the offices: the
         # planner can then walk the triage-order index instead of sorting
         # every request of the office.
         offices = Location.objects.filter(staff_profiles__user=user).values("pk")
         return self.filter(location_id__in=offices)
+
+    def urgent_unreached(self) -> "BookingQuerySet":
+        """Urgent and nobody has reached the patient yet: these are called first."""
+        return self.filter(urgent_unreached=True)
+
+    def with_overdue(self, cutoff: datetime.datetime) -> "BookingQuerySet":
+        """Annotate `is_overdue`; `cutoff` comes from selectors.overdue_cutoff()."""
+        return self.annotate(
+            is_overdue=models.ExpressionWrapper(
+                overdue_condition(cutoff), output_field=models.BooleanField()
+            )
+        )
+
+    def overdue(self, cutoff: datetime.datetime) -> "BookingQuerySet":
+        return self.filter(overdue_condition(cutoff))
+
+    def with_attempts(self) -> "BookingQuerySet":
+        """Annotate how many contact attempts were made, and the last one's outcome and time."""
+        attempts = ContactAttempt.objects.filter(booking=models.OuterRef("pk"))
+        last = attempts.order_by("-made_at", "-pk")
+        return self.annotate(
+            attempt_count=Coalesce(
+                models.Subquery(
+                    attempts.order_by().values("booking").annotate(n=models.Count("pk")).values("n")
+                ),
+                0,
+            ),
+            last_attempt_outcome=models.Subquery(last.values("outcome")[:1]),
+            last_attempt_at=models.Subquery(last.values("made_at")[:1]),
+        )
 
 
 class Booking(models.Model):
@@ -248,10 +310,29 @@ class Booking(models.Model):
     scheduled_meeting = models.CharField(
         _("appointment by"), max_length=10, choices=Meeting.choices, blank=True
     )
+    video_link = models.URLField(_("video link"), max_length=500, blank=True)
+    # The first time anyone on the front desk reached the patient.
+    reached_at = models.DateTimeField(_("first reached"), null=True, blank=True)
+    reached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first reached by"),
+    )
+    # What the console sorts, marks red and counts as urgent: an urgent
+    # answer stops being urgent for the front desk once they reach the patient.
+    urgent_unreached = models.GeneratedField(
+        expression=models.Q(urgent=True, reached_at__isnull=True),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("urgent, not reached yet"),
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["submission_key"])
+    history = HistoricalRecords(excluded_fields=["submission_key", "urgent_unreached"])
     objects = BookingQuerySet.as_manager()
 
     class Meta:
@@ -263,15 +344,24 @@ class Booking(models.Model):
             ("export_booking", _("Can export consultation requests as CSV")),
         ]
         indexes = [
-            # The triage list: open requests, urgent first, then oldest.
+            # The triage list: open requests, urgent and not yet reached
+            # first, then oldest.
             models.Index(
-                models.F("urgent").desc(),
+                models.F("urgent_unreached").desc(),
                 "created_at",
-                name="booking_open_triage",
+                name="booking_open_triage_order",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
             # The same order over every request ("All" in the status filter).
-            models.Index(models.F("urgent").desc(), "created_at", name="booking_triage_all"),
+            models.Index(
+                models.F("urgent_unreached").desc(), "created_at", name="booking_all_triage_order"
+            ),
+            # The agenda: appointments by time.
+            models.Index(
+                fields=["scheduled_for"],
+                name="booking_agenda",
+                condition=models.Q(status="scheduled"),
+            ),
             models.Index(fields=["location", "status"], name="booking_location_status"),
             models.Index(fields=["status", "closed_at"], name="booking_status_closed"),
         ]
@@ -335,6 +425,15 @@ class Booking(models.Model):
                 | (models.Q(scheduled_for__isnull=False) & ~models.Q(scheduled_meeting="")),
                 name="booking_scheduled_has_appointment",
             ),
+            models.CheckConstraint(
+                condition=models.Q(video_link="") | models.Q(scheduled_meeting="video"),
+                name="booking_video_link_only_for_video",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reached_at__isnull=True, reached_by__isnull=True)
+                | models.Q(reached_at__isnull=False, reached_by__isnull=False),
+                name="booking_reached_has_who_and_when",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -359,6 +458,10 @@ class Booking(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def age(self) -> int:
+        return age_on(self.date_of_birth, timezone.localdate())
 
     @property
     def is_open(self) -> bool:
@@ -406,6 +509,7 @@ class NotificationKind(models.TextChoices):
     PATIENT_RECEIVED = "patient_received", _("To patient: request received")
     FRONT_DESK_NEW = "front_desk_new", _("To front desk: new request")
     PATIENT_SCHEDULED = "patient_scheduled", _("To patient: appointment confirmation")
+    PATIENT_CANCELLED = "patient_cancelled", _("To patient: appointment cancelled")
 
 
 class NotificationState(models.TextChoices):
@@ -442,11 +546,11 @@ class Notification(models.Model):
         verbose_name = _("email notification")
         verbose_name_plural = _("email notifications")
         constraints = [
-            # A booking can be rescheduled: each new appointment gets its own
-            # confirmation, every other kind goes out once.
+            # A booking can be rescheduled or cancelled more than once: each
+            # appointment change gets its own email, every other kind goes out once.
             models.UniqueConstraint(
                 fields=["booking", "kind"],
-                condition=~models.Q(kind="patient_scheduled"),
+                condition=~models.Q(kind__in=["patient_scheduled", "patient_cancelled"]),
                 name="notification_once_per_kind",
             ),
             models.CheckConstraint(
@@ -488,6 +592,54 @@ class TriageNote(models.Model):
         return f"{self.booking} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ContactAttempt(models.Model):
+    """One try at reaching the patient, and how it went."""
+
+    Channel = ContactChannel
+    Outcome = ContactOutcome
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="contact_attempts")
+    made_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    channel = models.CharField(_("how"), max_length=10, choices=ContactChannel.choices)
+    outcome = models.CharField(_("outcome"), max_length=15, choices=ContactOutcome.choices)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
+        indexes = [models.Index(fields=["booking", "made_at"], name="contactattempt_booking")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=ContactChannel.values),
+                name="contactattempt_channel_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=ContactOutcome.values),
+                name="contactattempt_outcome_valid",
+            ),
+            # A voicemail is left on a phone call, not in an email or a text.
+            models.CheckConstraint(
+                condition=~models.Q(outcome="voicemail") | models.Q(channel="phone"),
+                name="contactattempt_voicemail_is_a_call",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("note"), 1000),
+                name="contactattempt_note_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_outcome_display()}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == ContactOutcome.REACHED
+
+
 class StaffProfile(models.Model):
     """Which locations' requests a staff user works on."""
 
@@ -526,20 +678,36 @@ class ClinicClosure(models.Model):
         return f"{self.date:%Y-%m-%d} {self.reason}".strip()
 
 
+class AccessKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    CHANGED = "changed", _("Changed")
+    REFUSED = "refused", _("Refused (not theirs to see or change)")
+
+
 class BookingAccess(models.Model):
-    """One row each time a staff user opens a request."""
+    """One row each time a staff user opens or changes a request, or is refused it."""
+
+    Kind = AccessKind
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="accesses")
-    accessed_at = models.DateTimeField(_("opened at"), default=timezone.now, db_index=True)
+    accessed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(
+        _("what"), max_length=10, choices=AccessKind.choices, default=AccessKind.OPENED
+    )
 
     class Meta:
         ordering = ["-accessed_at", "-pk"]
         verbose_name = _("request access")
         verbose_name_plural = _("request access log")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=AccessKind.values), name="bookingaccess_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} opened {self.booking} at {self.accessed_at:%Y-%m-%d %H:%M}"
+        return f"{self.user} {self.kind} {self.booking} at {self.accessed_at:%Y-%m-%d %H:%M}"
 
 
 class BookingExport(models.Model):

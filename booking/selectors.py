@@ -1,14 +1,29 @@
 """Reads: the triage console's summaries and the public list of offices."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
-from booking.models import OPEN_STATUSES, Booking, ClinicClosure, Location
+from booking.models import (
+    Booking,
+    ClinicClosure,
+    Location,
+    Meeting,
+    Notification,
+    overdue_condition,
+    sees_all_locations,
+)
+
+NEEDS_REASON_STATUSES = [Booking.Status.NOT_SUITABLE, Booking.Status.REFERRED]
+# Managers hold this permission (through their group): they see every office.
+ALL_LOCATIONS_PERMISSION = "view_all_locations"
 
 # How far back closed days are looked up: far more than any run of them.
 CLOSURE_LOOKBACK_DAYS = 60
@@ -80,29 +95,21 @@ def overdue_cutoff(*, now: datetime.datetime | None = None) -> datetime.datetime
 def location_summary(
     *, user, now: datetime.datetime | None = None, overdue_before: datetime.datetime | None = None
 ) -> list[dict]:
-    """Per location the user can see: new, urgent, overdue, scheduled this week.
+    """Per location the user can see: new, urgent (not reached yet), overdue, scheduled this week.
 
     `overdue_before` is overdue_cutoff(now=now), for a caller that has it already.
     """
     now = now or timezone.now()
     overdue_before = overdue_before or overdue_cutoff(now=now)
-    today = timezone.localdate(now)
-    week_start = timezone.make_aware(
-        datetime.datetime.combine(today - datetime.timedelta(days=today.weekday()), datetime.time())
-    )
-    week_end = week_start + datetime.timedelta(days=7)
-    open_ = Q(status__in=OPEN_STATUSES)
+    week_start, week_end = week_bounds(timezone.localdate(now))
     return list(
         Booking.objects.visible_to(user)
-        .filter(open_)
-        .values("location__name")
+        .open()
+        .values("location_id", "location__name")
         .annotate(
             new=Count("pk", filter=Q(status=Booking.Status.NEW)),
-            urgent=Count("pk", filter=Q(urgent=True)),
-            overdue=Count(
-                "pk",
-                filter=Q(status=Booking.Status.NEW, created_at__lt=overdue_before),
-            ),
+            urgent=Count("pk", filter=Q(urgent_unreached=True)),
+            overdue=Count("pk", filter=overdue_condition(overdue_before)),
             scheduled_this_week=Count(
                 "pk",
                 filter=Q(
@@ -113,4 +120,236 @@ def location_summary(
             ),
         )
         .order_by("location__name")
+    )
+
+
+def week_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """Monday 00:00 of `day`'s week and the Monday after, local time."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    return day_start(monday), day_start(monday + datetime.timedelta(days=7))
+
+
+def day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+# --- One request: its timeline ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime.datetime
+    title: str
+    detail: str = ""
+    by: str = ""
+    # A CSS modifier: "attempt", "reached", "note", "status", "email", "problem".
+    kind: str = "status"
+
+
+def staff_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def booking_timeline(*, booking: Booking) -> list[TimelineEntry]:
+    """Everything that happened to a request, newest first, in a fixed number of queries."""
+    entries = [
+        *_attempt_entries(booking),
+        *_note_entries(booking),
+        *_history_entries(booking),
+        *_email_entries(booking),
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def _attempt_entries(booking: Booking):
+    for attempt in booking.contact_attempts.select_related("made_by"):
+        yield TimelineEntry(
+            at=attempt.made_at,
+            title=f"{attempt.get_channel_display()}: {attempt.get_outcome_display().lower()}",
+            detail=attempt.note,
+            by=staff_name(attempt.made_by),
+            kind="reached" if attempt.succeeded else "attempt",
+        )
+
+
+def _note_entries(booking: Booking):
+    for note in booking.notes.select_related("author"):
+        yield TimelineEntry(
+            at=note.created_at,
+            title=_("Internal note"),
+            detail=note.text,
+            by=staff_name(note.author),
+            kind="note",
+        )
+
+
+def office_time(value: datetime.datetime) -> str:
+    """'Tue 9 Dec, 2:30 PM' in the offices' time zone."""
+    return dateformat.format(timezone.localtime(value), "D j M, g:i A")
+
+
+def _appointment_text(version) -> str:
+    mode = Meeting(version.scheduled_meeting).label if version.scheduled_meeting else ""
+    return office_time(version.scheduled_for) + (f" · {mode}" if mode else "")
+
+
+def _history_entries(booking: Booking):
+    versions = list(
+        booking.history.select_related("history_user", "assigned_to").order_by("history_date")
+    )
+    previous = None
+    for version in versions:
+        by = staff_name(version.history_user)
+        if previous is None:
+            yield TimelineEntry(
+                at=version.history_date,
+                title=_("Request received"),
+                detail=_("Sent by the patient through the website."),
+                kind="status",
+            )
+            previous = version
+            continue
+        if version.status != previous.status:
+            old, new = Booking.Status(previous.status), Booking.Status(version.status)
+            if old == Booking.Status.SCHEDULED and new == Booking.Status.CONTACTED:
+                title = _("Appointment cancelled")
+            elif new == Booking.Status.SCHEDULED:
+                title = _("Appointment booked: %(when)s") % {"when": _appointment_text(version)}
+            else:
+                title = _("Status: %(old)s → %(new)s") % {"old": old.label, "new": new.label}
+            detail = version.closing_reason if new in NEEDS_REASON_STATUSES else ""
+            yield TimelineEntry(at=version.history_date, title=title, detail=detail, by=by)
+        elif version.status == Booking.Status.SCHEDULED and (
+            version.scheduled_for != previous.scheduled_for
+            or version.scheduled_meeting != previous.scheduled_meeting
+            or version.video_link != previous.video_link
+        ):
+            yield TimelineEntry(
+                at=version.history_date,
+                title=_("Rescheduled: %(when)s") % {"when": _appointment_text(version)},
+                by=by,
+            )
+        if version.assigned_to_id != previous.assigned_to_id:
+            title = (
+                _("Assigned to %(name)s") % {"name": staff_name(version.assigned_to)}
+                if version.assigned_to_id
+                else _("Unassigned")
+            )
+            yield TimelineEntry(at=version.history_date, title=title, by=by)
+        previous = version
+
+
+def _email_entries(booking: Booking):
+    for notification in booking.notifications.all():
+        state = Notification.State(notification.state)
+        detail = state.label
+        if notification.sent_at:
+            detail = _("Sent %(when)s") % {"when": office_time(notification.sent_at)}
+        elif state == Notification.State.QUEUED and notification.attempts:
+            detail = _("Not sent yet: %(attempts)d failed tries, trying again") % {
+                "attempts": notification.attempts
+            }
+        yield TimelineEntry(
+            at=notification.created_at,
+            title=_("Email: %(kind)s") % {"kind": notification.get_kind_display()},
+            detail=detail,
+            kind="problem"
+            if state in (Notification.State.FAILED, Notification.State.SKIPPED)
+            else "email",
+        )
+
+
+# --- The agenda ---------------------------------------------------------------
+
+
+def agenda(*, user, start: datetime.date, days: int) -> list[dict]:
+    """Per office the user works on: its appointments from `start` for `days` days, by day."""
+    offices = Location.objects.active()
+    if not sees_all_locations(user):
+        offices = offices.filter(staff_profiles__user=user)
+    appointments = (
+        Booking.objects.visible_to(user)
+        .filter(
+            status=Booking.Status.SCHEDULED,
+            scheduled_for__gte=day_start(start),
+            scheduled_for__lt=day_start(start + datetime.timedelta(days=days)),
+        )
+        .select_related("assigned_to")
+        .order_by("scheduled_for")
+    )
+    by_office = {office.pk: {"office": office, "days": {}} for office in offices}
+    for booking in appointments:
+        office = by_office.get(booking.location_id)
+        if office is not None:
+            day = timezone.localdate(booking.scheduled_for)
+            office["days"].setdefault(day, []).append(booking)
+    return [
+        {"office": office["office"], "days": sorted(office["days"].items())}
+        for office in by_office.values()
+    ]
+
+
+# --- The CSV export -------------------------------------------------------------
+
+EXPORT_COLUMNS = [
+    "reference",
+    "received",
+    "location",
+    "status",
+    "status_changed",
+    "urgent_answer",
+    "urgent_not_reached",
+    "first_reached",
+    "contact_attempts",
+    "assigned_to",
+    "requested_mode",
+    "appointment",
+    "booked_mode",
+    "screening",
+    "overdue",
+]
+
+
+def booking_export_rows(queryset):
+    """The CSV header, then one row per request of `queryset` (from the admin list)."""
+
+    def when(value):
+        return timezone.localtime(value).isoformat(timespec="minutes") if value else ""
+
+    yield EXPORT_COLUMNS
+    for booking in queryset.iterator(chunk_size=2000):
+        scheduled = booking.status == Booking.Status.SCHEDULED
+        yield [
+            booking.reference,
+            when(booking.created_at),
+            booking.location.name,
+            booking.get_status_display(),
+            when(booking.status_changed_at),
+            "yes" if booking.urgent else "no",
+            "yes" if booking.urgent_unreached else "no",
+            when(booking.reached_at),
+            booking.attempt_count,
+            booking.assigned_to.get_username() if booking.assigned_to else "",
+            booking.get_meeting_display(),
+            when(booking.scheduled_for) if scheduled else "",
+            booking.get_scheduled_meeting_display() if scheduled else "",
+            "meets stated criteria" if booking.meets_stated_criteria else "needs review",
+            "yes" if booking.is_overdue else "no",
+        ]
+
+
+def assignable_staff(*, location: Location):
+    """Active staff who work on this office's requests: its own front desk and the managers."""
+    all_offices = Q(groups__permissions__codename=ALL_LOCATIONS_PERMISSION) | Q(
+        user_permissions__codename=ALL_LOCATIONS_PERMISSION
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | Q(staff_profile__locations=location) | all_offices)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
     )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -22,18 +23,22 @@ from booking.calendar import appointment_ics
 from booking.models import (
     CLOSED_STATUSES,
     EARLIEST_DATE_OF_BIRTH,
+    UNSUCCESSFUL_OUTCOMES,
     Booking,
     BookingAccess,
     BookingExport,
+    ContactAttempt,
     Meeting,
     Notification,
     TriageNote,
 )
+from booking.selectors import assignable_staff
 
 logger = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L: references are read out over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+APPOINTMENT_KINDS = [Notification.Kind.PATIENT_SCHEDULED, Notification.Kind.PATIENT_CANCELLED]
 # Seconds to wait before retry N (the last value repeats): about a day in all.
 RETRY_DELAYS = [30, 60, 120, 300, 600, 1200, 1800, 3600]
 MAX_ATTEMPTS = 30
@@ -165,21 +170,26 @@ def _build_message(notification: Notification) -> EmailMessage | None:
     if notification.kind == Notification.Kind.PATIENT_RECEIVED:
         recipient = booking.email
         template = "booking/email/patient_received"
-    elif notification.kind == Notification.Kind.PATIENT_SCHEDULED:
+    elif notification.kind in APPOINTMENT_KINDS:
         if not booking.email_ok or booking.scheduled_for is None:
             return None
         recipient = booking.email
-        template = "booking/email/patient_scheduled"
+        cancelled = notification.kind == Notification.Kind.PATIENT_CANCELLED
+        template = (
+            "booking/email/patient_cancelled" if cancelled else "booking/email/patient_scheduled"
+        )
         context["appointment"] = timezone.localtime(booking.scheduled_for)
         # Calendar apps replace an earlier version of the same event when
-        # its sequence number is higher: a rescheduled appointment moves.
+        # its sequence number is higher: a rescheduled appointment moves and
+        # a cancelled one disappears.
         sequence = booking.notifications.filter(
-            kind=Notification.Kind.PATIENT_SCHEDULED, pk__lt=notification.pk
+            kind__in=APPOINTMENT_KINDS, pk__lt=notification.pk
         ).count()
+        context["rescheduled"] = sequence > 0
         attachments.append(
             (
                 "appointment.ics",
-                appointment_ics(booking=booking, sequence=sequence),
+                appointment_ics(booking=booking, sequence=sequence, cancelled=cancelled),
                 "text/calendar",
             )
         )
@@ -202,29 +212,29 @@ S = Booking.Status
 # Where a request may go from each status. Closed statuses go nowhere.
 TRANSITIONS: dict[str, list[str]] = {
     S.NEW: [S.CONTACTED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
+    # Contacted → Scheduled is booking_schedule(); Scheduled → Contacted is
+    # booking_cancel_appointment().
     S.CONTACTED: [S.SCHEDULED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
     # Scheduled → Scheduled is a new date and time (rescheduling).
-    S.SCHEDULED: [S.SCHEDULED, S.CLOSED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
+    S.SCHEDULED: [S.SCHEDULED, S.CONTACTED, S.CLOSED, S.NOT_SUITABLE, S.REFERRED, S.NO_RESPONSE],
     S.CLOSED: [],
     S.NOT_SUITABLE: [],
     S.REFERRED: [],
     S.NO_RESPONSE: [],
 }
 NEEDS_REASON = [S.NOT_SUITABLE, S.REFERRED]
+VIDEO_LINK_VALIDATOR = URLValidator(schemes=["https"])
 
 
 def allowed_statuses(*, booking: Booking) -> list[str]:
     return TRANSITIONS[booking.status]
 
 
-def booking_check_status_change(
-    *,
-    booking: Booking,
-    to_status: str,
-    reason: str = "",
-    scheduled_for: datetime.datetime | None = None,
-    meeting: str = "",
-) -> None:
+def unsuccessful_attempts(*, booking: Booking) -> int:
+    return booking.contact_attempts.filter(outcome__in=UNSUCCESSFUL_OUTCOMES).count()
+
+
+def booking_check_status_change(*, booking: Booking, to_status: str, reason: str = "") -> None:
     """Raise ValidationError with a message staff can act on if the change is not allowed."""
     current = S(booking.status)
     target = S(to_status)
@@ -233,7 +243,10 @@ def booking_check_status_change(
         if not allowed:
             message = _("%(ref)s is already closed (%(status)s); it cannot change any more.")
         elif current == S.NEW and target == S.SCHEDULED:
-            message = _("%(ref)s is New: mark it Contacted before scheduling it.")
+            message = _(
+                "%(ref)s is New: log that you reached the patient (or mark it Contacted) "
+                "before scheduling."
+            )
         else:
             message = _(
                 "%(ref)s is %(status)s and cannot be set to %(target)s. Allowed: %(allowed)s."
@@ -248,18 +261,43 @@ def booking_check_status_change(
                 "allowed": ", ".join(str(S(a).label) for a in allowed),
             },
         )
-    errors = {}
     if target in NEEDS_REASON and not reason.strip():
-        errors["reason"] = _("Give a reason for “%(target)s”.") % {"target": target.label}
-    if target == S.SCHEDULED:
-        if scheduled_for is None:
-            errors["scheduled_for"] = _("Scheduling needs the appointment date and time.")
-        elif scheduled_for < timezone.now():
-            errors["scheduled_for"] = _("The appointment must be in the future.")
-        if meeting not in Meeting.values:
-            errors["scheduled_meeting"] = _("Scheduling needs the meeting mode.")
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError(
+            {"reason": _("Give a reason for “%(target)s”.") % {"target": target.label}}
+        )
+    if target == S.NO_RESPONSE:
+        needed = settings.BOOKING_NO_RESPONSE_AFTER_ATTEMPTS
+        if unsuccessful_attempts(booking=booking) < needed:
+            raise ValidationError(
+                _(
+                    "%(ref)s: log %(needed)d unsuccessful contact attempts before closing it "
+                    "as No response."
+                ),
+                code="too_few_attempts",
+                params={"ref": booking.reference, "needed": needed},
+            )
+
+
+def _lock(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("location").get(pk=booking.pk)
+
+
+def _set_status(booking: Booking, to_status: str, by: AbstractBaseUser, now) -> None:
+    booking.status = to_status
+    booking.status_changed_at = now
+    booking.status_changed_by = by
+    if to_status in CLOSED_STATUSES:
+        booking.closed_at = now
+
+
+def _notify_patient_of_appointment(booking: Booking, kind: str) -> None:
+    """Queue a confirmation or cancellation; an unsent one about an earlier time must not go."""
+    booking.notifications.filter(
+        kind__in=APPOINTMENT_KINDS, state=Notification.State.QUEUED
+    ).update(state=Notification.State.SUPERSEDED, next_attempt_at=None)
+    if booking.email_ok:
+        notification = Notification.objects.create(booking=booking, kind=kind)
+        transaction.on_commit(partial(_enqueue, notification.pk))
 
 
 @transaction.atomic
@@ -271,44 +309,36 @@ def booking_change_status(
     reason: str = "",
     scheduled_for: datetime.datetime | None = None,
     meeting: str = "",
+    video_link: str = "",
 ) -> Booking:
     """Move a request to another status, recording who and when.
 
-    Scheduling stores the appointment and queues the patient's confirmation
-    (with a calendar file) if they allowed email.
+    Scheduling is booking_schedule() and un-scheduling booking_cancel_appointment().
     """
-    booking = Booking.objects.select_for_update().select_related("location").get(pk=booking.pk)
-    booking_check_status_change(
-        booking=booking,
-        to_status=to_status,
-        reason=reason,
-        scheduled_for=scheduled_for,
-        meeting=meeting,
-    )
-    now = timezone.now()
-    booking.status = to_status
-    booking.status_changed_at = now
-    booking.status_changed_by = by
+    if to_status == S.SCHEDULED:
+        return booking_schedule(
+            booking=booking, by=by, starts_at=scheduled_for, meeting=meeting, video_link=video_link
+        )
+    booking = _lock(booking)
+    if to_status == S.CONTACTED and booking.status == S.SCHEDULED:
+        return booking_cancel_appointment(booking=booking, by=by)
+    booking_check_status_change(booking=booking, to_status=to_status, reason=reason)
+    _set_status(booking, to_status, by, timezone.now())
     if to_status in NEEDS_REASON:
         booking.closing_reason = reason.strip()
-    if to_status in CLOSED_STATUSES:
-        booking.closed_at = now
-    if to_status == S.SCHEDULED:
-        booking.scheduled_for = scheduled_for
-        booking.scheduled_meeting = meeting
     booking._history_user = by
     booking.save()
-    if to_status == S.SCHEDULED and booking.email_ok:
-        # An unsent confirmation for an earlier date must not go out.
-        booking.notifications.filter(
-            kind=Notification.Kind.PATIENT_SCHEDULED, state=Notification.State.QUEUED
-        ).update(state=Notification.State.SUPERSEDED, next_attempt_at=None)
-        notification = Notification.objects.create(
-            booking=booking, kind=Notification.Kind.PATIENT_SCHEDULED
-        )
-        transaction.on_commit(partial(_enqueue, notification.pk))
     logger.info("Booking %s set to %s", booking.reference, to_status)
     return booking
+
+
+def booking_close(
+    *, booking: Booking, by: AbstractBaseUser, outcome: str, reason: str = ""
+) -> Booking:
+    """Close a request: seen, not suitable, referred elsewhere or no response."""
+    if outcome not in CLOSED_STATUSES:
+        raise ValidationError(_("Choose how the request ends."), code="not_a_closing_status")
+    return booking_change_status(booking=booking, to_status=outcome, by=by, reason=reason)
 
 
 def booking_mark_contacted(*, booking: Booking, by: AbstractBaseUser) -> Booking:
@@ -321,22 +351,166 @@ def booking_mark_no_response(*, booking: Booking, by: AbstractBaseUser) -> Booki
     return booking_change_status(booking=booking, to_status=S.NO_RESPONSE, by=by)
 
 
+def booking_check_schedule(
+    *,
+    booking: Booking,
+    starts_at: datetime.datetime | None,
+    meeting: str,
+    video_link: str = "",
+) -> None:
+    """Raise ValidationError (keyed by argument) if this appointment cannot be booked."""
+    if booking.status not in (S.CONTACTED, S.SCHEDULED):
+        booking_check_status_change(booking=booking, to_status=S.SCHEDULED)
+    errors = {}
+    if starts_at is None:
+        errors["starts_at"] = _("Scheduling needs the appointment date and time.")
+    elif starts_at < timezone.now():
+        errors["starts_at"] = _("The appointment must be in the future.")
+    if meeting not in Meeting.values:
+        errors["meeting"] = _("Choose how the appointment happens.")
+    elif meeting == Meeting.VIDEO:
+        try:
+            VIDEO_LINK_VALIDATOR(video_link)
+        except ValidationError:
+            errors["video_link"] = _(
+                "A video appointment needs its link, starting with https://, "
+                "so the patient can join."
+            )
+    if not errors and booking.status == S.SCHEDULED:
+        unchanged = (
+            booking.scheduled_for == starts_at
+            and booking.scheduled_meeting == meeting
+            and booking.video_link == (video_link if meeting == Meeting.VIDEO else "")
+        )
+        if unchanged:
+            raise ValidationError(
+                _(
+                    "That is the appointment already booked. To reschedule, change the date, "
+                    "time, how it happens or the video link."
+                ),
+                code="unchanged",
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def booking_schedule(
+    *,
+    booking: Booking,
+    by: AbstractBaseUser,
+    starts_at: datetime.datetime | None,
+    meeting: str,
+    video_link: str = "",
+) -> Booking:
+    """Book (or move) the appointment and queue the patient's confirmation with a calendar file.
+
+    On a Scheduled request this reschedules: the patient always gets a new
+    confirmation, whose calendar entry replaces the earlier one.
+    """
+    booking = _lock(booking)
+    video_link = video_link.strip()
+    booking_check_schedule(
+        booking=booking, starts_at=starts_at, meeting=meeting, video_link=video_link
+    )
+    rescheduled = booking.status == S.SCHEDULED
+    _set_status(booking, S.SCHEDULED, by, timezone.now())
+    booking.scheduled_for = starts_at
+    booking.scheduled_meeting = meeting
+    booking.video_link = video_link if meeting == Meeting.VIDEO else ""
+    booking._history_user = by
+    booking.save()
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_SCHEDULED)
+    logger.info("Booking %s %s", booking.reference, "rescheduled" if rescheduled else "scheduled")
+    return booking
+
+
+@transaction.atomic
+def booking_cancel_appointment(*, booking: Booking, by: AbstractBaseUser) -> Booking:
+    """Cancel a booked appointment; the request goes back to Contacted and the patient is told.
+
+    The cancelled time stays on the request (for the email and the record);
+    only Scheduled requests are on the agenda.
+    """
+    booking = _lock(booking)
+    if booking.status != S.SCHEDULED:
+        raise ValidationError(
+            _("%(ref)s has no appointment to cancel."),
+            code="not_scheduled",
+            params={"ref": booking.reference},
+        )
+    _set_status(booking, S.CONTACTED, by, timezone.now())
+    booking._history_user = by
+    booking.save()
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_CANCELLED)
+    logger.info("Booking %s appointment cancelled", booking.reference)
+    return booking
+
+
+@transaction.atomic
+def contact_attempt_log(
+    *,
+    booking: Booking,
+    by: AbstractBaseUser,
+    channel: str,
+    outcome: str,
+    note: str = "",
+) -> ContactAttempt:
+    """Record a try at reaching the patient.
+
+    Reaching them ends the urgent marker (who and when are kept) and moves a
+    New request to Contacted.
+    """
+    booking = _lock(booking)
+    if not booking.is_open:
+        raise ValidationError(
+            _("%(ref)s is closed; contact attempts can no longer be logged."),
+            code="closed",
+            params={"ref": booking.reference},
+        )
+    if outcome == ContactAttempt.Outcome.VOICEMAIL and channel != ContactAttempt.Channel.PHONE:
+        raise ValidationError(
+            {
+                "outcome": _(
+                    "A voicemail is left on a phone call: choose Phone call or another outcome."
+                )
+            }
+        )
+    now = timezone.now()
+    attempt = ContactAttempt(booking=booking, made_by=by, made_at=now)
+    attempt.channel, attempt.outcome, attempt.note = channel, outcome, note.strip()
+    attempt.full_clean(exclude=["booking", "made_by"], validate_constraints=False)
+    attempt.save()
+    if outcome == ContactAttempt.Outcome.REACHED:
+        if booking.reached_at is None:
+            booking.reached_at, booking.reached_by = now, by
+        if booking.status == S.NEW:
+            _set_status(booking, S.CONTACTED, by, now)
+        booking._history_user = by
+        booking.save()
+    logger.info("Booking %s contact attempt: %s", booking.reference, outcome)
+    return attempt
+
+
+def booking_check_assignee(*, booking: Booking, user: AbstractBaseUser | None) -> None:
+    """Raise ValidationError unless `user` may work on this request (None: unassign)."""
+    if user is None:
+        return
+    if not assignable_staff(location=booking.location).filter(pk=user.pk).exists():
+        raise ValidationError(
+            _("%(user)s does not work on %(location)s requests."),
+            code="assignee_out_of_scope",
+            params={"user": user, "location": booking.location},
+        )
+
+
 @transaction.atomic
 def booking_assign(
     *, booking: Booking, to: AbstractBaseUser | None, by: AbstractBaseUser
 ) -> Booking:
     """Assign a request to a staff member who can see its location (or to nobody)."""
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
-    if to is not None and not (
-        to.is_active
-        and to.is_staff
-        and Booking.objects.visible_to(to).filter(pk=booking.pk).exists()
-    ):
-        raise ValidationError(
-            _("%(user)s does not work on %(location)s requests."),
-            code="assignee_out_of_scope",
-            params={"user": to, "location": booking.location},
-        )
+    booking = _lock(booking)
+    booking_check_assignee(booking=booking, user=to)
     if booking.assigned_to_id != (to.pk if to else None):
         booking.assigned_to = to
         booking._history_user = by
@@ -353,13 +527,15 @@ def triage_note_add(*, booking: Booking, author: AbstractBaseUser, text: str) ->
     return note
 
 
-def booking_access_record(*, booking: Booking, user: AbstractBaseUser) -> BookingAccess:
-    """Record that a staff user opened a request."""
-    return BookingAccess.objects.create(booking=booking, user=user)
+def booking_access_record(
+    *, booking: Booking, user: AbstractBaseUser, kind: str = BookingAccess.Kind.OPENED
+) -> BookingAccess:
+    """Record that a staff user opened or changed a request, or was refused it."""
+    return BookingAccess.objects.create(booking=booking, user=user, kind=kind)
 
 
 def booking_export_record(*, user: AbstractBaseUser, filters: str, row_count: int) -> BookingExport:
-    """Record a CSV export of the request list."""
+    """Record a CSV export of the request list: which filters, never what was searched."""
     return BookingExport.objects.create(user=user, filters=filters[:500], row_count=row_count)
 
 
@@ -386,6 +562,7 @@ ANONYMISED_VALUES = {
     "message": "",
     "urgent": False,
     "closing_reason": "",
+    "video_link": "",
 }
 
 
@@ -407,6 +584,7 @@ def booking_anonymise(*, booking: Booking) -> Booking:
     # The change history holds copies of every earlier version.
     Booking.history.filter(id=booking.pk).update(anonymised_at=now, **ANONYMISED_VALUES)
     booking.notes.all().delete()
+    booking.contact_attempts.update(note="")
     booking.refresh_from_db()
     logger.info("Booking %s anonymised", booking.reference)
     return booking

@@ -266,6 +266,10 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 # A request still New after this many business hours is marked overdue.
 BOOKING_OVERDUE_BUSINESS_HOURS = int(os.environ.get("DJANGO_BOOKING_OVERDUE_BUSINESS_HOURS", "4"))
+# "No response" is offered once this many tries to reach the patient failed.
+BOOKING_NO_RESPONSE_AFTER_ATTEMPTS = int(
+    os.environ.get("DJANGO_BOOKING_NO_RESPONSE_AFTER_ATTEMPTS", "3")
+)
 # Office hours for that count: weekdays, local time, from and to these hours.
 BOOKING_BUSINESS_HOURS = (9, 17)
 # Closed requests are anonymised this many days after closing (`manage.py

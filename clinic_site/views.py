@@ -1,7 +1,9 @@
 import sys
 
+from django.conf import settings
+from django.contrib import admin
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
@@ -47,7 +49,33 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         add_never_cache_headers(response)
         return response
+    if _in_admin(request):
+        # No database or request context here: only the site's names.
+        context = {"site_header": admin.site.site_header, "site_title": admin.site.site_title}
+        return HttpResponse(loader.render_to_string("admin/500.html", context), status=500)
     return defaults.server_error(request)
+
+
+# Staff who hit an error inside the admin stay in the admin's look, without
+# the patients' crisis banner; everyone else gets the site's own pages.
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _in_admin(request):
+        html = loader.render_to_string("admin/404.html", admin.site.each_context(request), request)
+        return HttpResponseNotFound(html)
+    return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _in_admin(request):
+        html = loader.render_to_string("admin/403.html", admin.site.each_context(request), request)
+        return HttpResponseForbidden(html)
+    return defaults.permission_denied(request, exception)
+
+
+def _in_admin(request: HttpRequest) -> bool:
+    return request.path.startswith("/" + settings.ADMIN_URL)
 
 
 def _database_unreachable(error: BaseException | None) -> bool:

@@ -20,7 +20,6 @@ from booking.models import (
     BookingExport,
     ClinicClosure,
     Location,
-    TriageNote,
 )
 from tests.factories import make_booking, make_manager, make_staff
 
@@ -40,7 +39,8 @@ def desk(clinic_locations):
 
 
 @pytest.fixture
-def desk_client(client, desk):
+def desk_client(desk):
+    client = Client()
     client.force_login(desk)
     return client
 
@@ -51,9 +51,16 @@ def manager(clinic_locations):
 
 
 @pytest.fixture
-def manager_client(client, manager):
+def manager_client(manager):
+    client = Client()
     client.force_login(manager)
     return client
+
+
+def close(booking: Booking, by) -> Booking:
+    return services.booking_close(
+        booking=booking, by=by, outcome="referred", reason="Closer to home"
+    )
 
 
 def westport() -> Location:
@@ -62,29 +69,6 @@ def westport() -> Location:
 
 def listed(response) -> list[str]:
     return [booking.reference for booking in response.context["cl"].result_list]
-
-
-def form_data(response, **overrides) -> dict:
-    """What the browser would post back from a change page, plus overrides."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        management = formset.management_form
-        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
-        forms.extend(formset.forms)
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is not None and not isinstance(value, list | datetime.datetime):
-                data[form.add_prefix(name)] = value
-    data.update(overrides)
-    return data
-
-
-def post_change(client, booking, **overrides):
-    page = client.get(change_url(booking))
-    return client.post(change_url(booking), form_data(page, **overrides))
 
 
 # --- Every admin page we register opens -------------------------------------
@@ -117,7 +101,7 @@ def test_list_shows_open_requests_urgent_first_then_oldest(desk_client):
     old = make_booking()
     newer = make_booking()
     urgent = make_booking(urgent=True)
-    services.booking_mark_no_response(booking=make_booking(), by=make_manager())
+    close(make_booking(), make_manager())
     Booking.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(1))
 
     response = desk_client.get(reverse(CHANGELIST))
@@ -132,6 +116,31 @@ def test_urgent_requests_are_marked_in_words_in_the_list(desk_client):
     html = desk_client.get(reverse(CHANGELIST)).content.decode()
 
     assert html.count('<strong class="urgent-flag">Urgent</strong>') == 1
+
+
+def test_an_urgent_request_stops_being_urgent_once_the_patient_is_reached(desk_client, desk):
+    reached = make_booking(urgent=True)
+    waiting = make_booking(urgent=True)
+    calm = make_booking()
+    Booking.objects.filter(pk=reached.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    Booking.objects.filter(pk=calm.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    services.contact_attempt_log(booking=reached, by=desk, channel="phone", outcome="reached")
+
+    response = desk_client.get(reverse(CHANGELIST))
+
+    # The one still waiting for a call is on top; the reached one sorts by age.
+    assert listed(response) == [waiting.reference, reached.reference, calm.reference]
+    html = response.content.decode()
+    assert html.count('<strong class="urgent-flag">Urgent</strong>') == 1
+    assert html.count('class="urgent-reached">urgent, reached<') == 1
+    (row,) = response.context["location_summary"]
+    assert row["urgent"] == 1
+    handled = desk_client.get(reverse(CHANGELIST), {"urgency": "reached"})
+    assert listed(handled) == [reached.reference]
 
 
 def test_list_columns_show_age_screening_hint_and_overdue(desk_client, settings):
@@ -166,15 +175,24 @@ def test_summary_counts_new_urgent_overdue_and_scheduled_this_week(desk_client, 
         meeting="phone",
     )
 
-    (row,) = desk_client.get(reverse(CHANGELIST)).context["location_summary"]
+    response = desk_client.get(reverse(CHANGELIST))
+    (row,) = response.context["location_summary"]
 
     assert row == {
+        "location_id": Location.objects.get(slug="milford").pk,
         "location__name": "Milford",
         "new": 2,
         "urgent": 1,
         "overdue": 1,
         "scheduled_this_week": 1,
     }
+    # Each number opens the list it counts.
+    html = response.content.decode()
+    office = row["location_id"]
+    for query in ["status=new", "urgency=unreached", "overdue=yes"]:
+        assert f'href="?location={office}&amp;{query}"' in html
+    overdue_list = desk_client.get(reverse(CHANGELIST), {"overdue": "yes"})
+    assert listed(overdue_list) == [overdue.reference]
 
 
 @pytest.mark.parametrize(
@@ -182,7 +200,8 @@ def test_summary_counts_new_urgent_overdue_and_scheduled_this_week(desk_client, 
     [
         ({"status": "closed"}, ["closed"]),
         ({"status": "all"}, ["new", "urgent", "closed", "mine"]),
-        ({"urgent__exact": "1"}, ["urgent"]),
+        ({"urgency": "unreached"}, ["urgent"]),
+        ({"urgency": "no", "status": "all"}, ["new", "closed", "mine"]),
         ({"assigned": "me"}, ["mine"]),
         ({"assigned": "nobody"}, ["new", "urgent"]),
     ],
@@ -194,8 +213,7 @@ def test_filters(desk_client, desk, query, expected):
         "closed": make_booking(),
         "mine": make_booking(),
     }
-    services.booking_mark_no_response(booking=bookings["closed"], by=desk)
-    services.booking_assign(booking=bookings["closed"], to=desk, by=desk)
+    close(bookings["closed"], desk)
     services.booking_assign(booking=bookings["mine"], to=desk, by=desk)
     if query.get("assigned") == "me":
         expected_refs = {bookings["mine"].reference}
@@ -264,108 +282,28 @@ def test_opening_a_request_is_logged(desk_client, desk):
     assert (access.user, access.booking) == (desk, booking)
 
 
-def test_opening_a_requests_history_is_logged_too(desk_client, desk):
-    booking = make_booking()
-    history = reverse("admin:booking_booking_history", args=[booking.pk])
-    version = booking.history.get()
-    past_version = reverse(
-        "admin:booking_booking_simple_history", args=[booking.pk, version.history_id]
-    )
-
-    assert desk_client.get(history).status_code == 200
-    assert desk_client.get(past_version).status_code == 200
-
-    assert BookingAccess.objects.filter(booking=booking, user=desk).count() == 2
-
-
-def test_patient_fields_are_read_only(desk_client):
+def test_the_history_page_is_the_requests_timeline(desk_client, desk):
     booking = make_booking()
 
-    form = desk_client.get(change_url(booking)).context["adminform"].form
-
-    assert set(form.fields) == {
-        "assigned_to",
-        "new_status",
-        "status_reason",
-        "appointment_at",
-        "appointment_by",
-    }
-    post_change(desk_client, booking, first_name="Changed", email="x@example.com")
-    booking.refresh_from_db()
-    assert (booking.first_name, booking.email) == ("Jordan", "jordan@example.com")
-
-
-def test_change_page_assigns_adds_a_note_and_changes_status(desk_client, desk):
-    booking = make_booking()
-
-    response = post_change(
-        desk_client,
-        booking,
-        assigned_to=desk.pk,
-        new_status="contacted",
-        **{"notes-0-text": "Called; will call back Tuesday."},
-    )
+    response = desk_client.get(reverse("admin:booking_booking_history", args=[booking.pk]))
 
     assert response.status_code == 302
-    booking.refresh_from_db()
-    assert booking.status == "contacted"
-    assert booking.assigned_to == desk
-    assert booking.status_changed_by == desk
-    note = TriageNote.objects.get()
-    assert (note.author, note.text) == (desk, "Called; will call back Tuesday.")
-    assert booking.history.first().history_user == desk
+    assert response.url == change_url(booking) + "#timeline"
 
 
-def test_change_page_schedules_with_date_time_and_mode(desk_client, desk):
-    booking = services.booking_mark_contacted(booking=make_booking(), by=desk)
-    when = timezone.localtime(SOON)
-
-    response = post_change(
-        desk_client,
-        booking,
-        new_status="scheduled",
-        appointment_at_0=when.date().isoformat(),
-        appointment_at_1="10:30",
-        appointment_by="video",
-    )
-
-    assert response.status_code == 302
-    booking.refresh_from_db()
-    assert booking.status == "scheduled"
-    assert timezone.localtime(booking.scheduled_for).strftime("%H:%M") == "10:30"
-    assert booking.notifications.filter(kind="patient_scheduled", state="queued").exists()
-
-
-def test_scheduling_without_a_time_shows_a_clear_error(desk_client, desk):
-    booking = services.booking_mark_contacted(booking=make_booking(), by=desk)
-
-    response = post_change(desk_client, booking, new_status="scheduled")
-
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert errors["appointment_at"] == ["Scheduling needs the appointment date and time."]
-    assert errors["appointment_by"] == ["Scheduling needs the meeting mode."]
-
-
-def test_status_choices_offer_only_allowed_next_steps(desk_client):
+def test_nothing_a_patient_entered_can_be_changed_through_the_page(desk_client):
     booking = make_booking()
 
-    form = desk_client.get(change_url(booking)).context["adminform"].form
+    response = desk_client.post(change_url(booking), {"first_name": "Changed"})
 
-    assert [value for value, _ in form.fields["new_status"].choices] == [
-        "",
-        "contacted",
-        "not_suitable",
-        "referred",
-        "no_response",
-    ]
-    response = post_change(desk_client, booking, new_status="scheduled")
-    assert "new_status" in response.context["adminform"].form.errors
+    assert response.status_code == 405
+    booking.refresh_from_db()
+    assert booking.first_name == "Jordan"
 
 
 def test_actions_assign_to_me_and_report_forbidden_transitions(desk_client, desk):
     fresh = make_booking()
-    closed = services.booking_mark_no_response(booking=make_booking(), by=desk)
+    closed = close(make_booking(), desk)
 
     desk_client.post(
         reverse(CHANGELIST) + "?status=all",
@@ -381,22 +319,11 @@ def test_actions_assign_to_me_and_report_forbidden_transitions(desk_client, desk
     assert fresh.assigned_to == desk
     assert fresh.status == "contacted"
     shown = [str(m) for m in response.context["messages"]]
-    assert f"{closed.reference} is already closed (No response); it cannot change any more." in (
-        shown
+    assert (
+        f"{closed.reference} is already closed (Referred elsewhere); it cannot change any more."
+        in (shown)
     )
     assert "Marked 1 request(s) as contacted." in shown
-
-
-def test_history_page_shows_the_changes(desk_client, desk):
-    booking = services.booking_mark_contacted(booking=make_booking(), by=desk)
-
-    response = desk_client.get(reverse("admin:booking_booking_history", args=[booking.pk]))
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "<strong>Status:</strong>" in html
-    assert "&rarr;&nbsp;&nbsp;contacted" in html
-    assert f">{desk.username}</a>" in html
 
 
 # --- Scope ---------------------------------------------------------------------------
@@ -410,7 +337,8 @@ def test_front_desk_cannot_see_or_act_on_another_locations_request(desk_client):
     assert desk_client.get(change_url(theirs)).status_code == 404
     history = reverse("admin:booking_booking_history", args=[theirs.pk])
     assert desk_client.get(history).status_code == 404
-    assert desk_client.post(change_url(theirs), {"new_status": "contacted"}).status_code == 404
+    action = reverse("admin:booking_booking_action", args=[theirs.pk, "attempt"])
+    assert desk_client.post(action, {"attempt-outcome": "reached"}).status_code == 404
     response = desk_client.post(
         reverse(CHANGELIST), {"action": "mark_contacted", ACTION_CHECKBOX_NAME: [theirs.pk]}
     )
@@ -419,7 +347,11 @@ def test_front_desk_cannot_see_or_act_on_another_locations_request(desk_client):
     assert listed(response) == []
     theirs.refresh_from_db()
     assert theirs.status == "new"
-    assert not BookingAccess.objects.filter(booking=theirs).exists()
+    assert not theirs.contact_attempts.exists()
+    # Each refused try is on the record, as its own kind.
+    kinds = set(BookingAccess.objects.filter(booking=theirs).values_list("kind", flat=True))
+    assert kinds == {"refused"}
+    assert BookingAccess.objects.filter(booking=theirs).count() == 4
 
 
 def test_manager_sees_every_location(manager_client):
@@ -454,16 +386,22 @@ def test_front_desk_cannot_export(desk_client):
 def test_manager_exports_the_filtered_list_and_the_export_is_logged(manager_client, manager):
     urgent = make_booking(urgent=True, location=westport())
     make_booking()
+    make_booking(urgent=True, first_name="Sam", email="sam@example.com")
 
-    response = manager_client.get(reverse("admin:booking_booking_export"), {"urgent__exact": 1})
+    response = manager_client.get(
+        reverse("admin:booking_booking_export"), {"urgency": "unreached", "q": "Jordan"}
+    )
 
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["reference"] for row in rows] == [urgent.reference]
     assert rows[0]["location"] == "Westport"
+    assert (rows[0]["requested_mode"], rows[0]["booked_mode"]) == ("In person at the office", "")
     assert "Jordan" not in response.content.decode()
     export = BookingExport.objects.get()
-    assert (export.user, export.row_count, export.filters) == (manager, 1, "urgent__exact=1")
+    # Which filters were used, never the words searched for.
+    assert (export.user, export.row_count) == (manager, 1)
+    assert export.filters == "urgency=unreached&search=used"
 
 
 def test_access_log_is_read_only_for_managers_and_hidden_from_front_desk(

@@ -25,6 +25,7 @@ ALLOWED = {
     (S.CONTACTED, S.REFERRED),
     (S.CONTACTED, S.NO_RESPONSE),
     (S.SCHEDULED, S.SCHEDULED),
+    (S.SCHEDULED, S.CONTACTED),
     (S.SCHEDULED, S.CLOSED),
     (S.SCHEDULED, S.NOT_SUITABLE),
     (S.SCHEDULED, S.REFERRED),
@@ -47,14 +48,28 @@ def staff(clinic_locations):
     return make_staff()
 
 
+VIDEO_LINK = "https://video.example.com/room/8841"
+
+
+def fail_to_reach(booking, by, times=3):
+    for _ in range(times):
+        services.contact_attempt_log(booking=booking, by=by, channel="phone", outcome="no_answer")
+
+
 def change(booking, to_status, by):
+    booking.refresh_from_db()
+    if to_status == S.NO_RESPONSE and booking.is_open:
+        fail_to_reach(booking, by)
+    # A later time each time, so rescheduling always changes something.
+    starts_at = max(SOON, booking.scheduled_for or SOON) + datetime.timedelta(hours=1)
     return services.booking_change_status(
         booking=booking,
         to_status=to_status,
         by=by,
         reason="Needs a different service",
-        scheduled_for=SOON,
+        scheduled_for=starts_at,
         meeting=Booking.Meeting.VIDEO,
+        video_link=VIDEO_LINK,
     )
 
 
@@ -87,7 +102,7 @@ def test_only_allowed_status_changes_happen(staff, current, target):
 def test_new_request_cannot_be_scheduled_before_contact(staff):
     booking = make_booking()
 
-    with pytest.raises(ValidationError, match="mark it Contacted before scheduling"):
+    with pytest.raises(ValidationError, match="log that you reached the patient"):
         change(booking, S.SCHEDULED, staff)
 
 
@@ -118,7 +133,7 @@ def test_scheduling_needs_a_future_time_and_meeting_mode(staff):
 
     with pytest.raises(ValidationError) as error:
         services.booking_change_status(booking=booking, to_status=S.SCHEDULED, by=staff)
-    assert set(error.value.error_dict) == {"scheduled_for", "scheduled_meeting"}
+    assert set(error.value.error_dict) == {"starts_at", "meeting"}
 
     with pytest.raises(ValidationError) as error:
         services.booking_change_status(
@@ -128,14 +143,22 @@ def test_scheduling_needs_a_future_time_and_meeting_mode(staff):
             scheduled_for=timezone.now() - datetime.timedelta(hours=1),
             meeting=Booking.Meeting.PHONE,
         )
-    assert set(error.value.error_dict) == {"scheduled_for"}
+    assert set(error.value.error_dict) == {"starts_at"}
+
+    with pytest.raises(ValidationError) as error:
+        services.booking_schedule(
+            booking=booking, by=staff, starts_at=SOON, meeting=Booking.Meeting.VIDEO
+        )
+    assert set(error.value.error_dict) == {"video_link"}
+    booking.refresh_from_db()
+    assert booking.status == S.CONTACTED
 
 
 def test_scheduling_queues_a_confirmation_and_rescheduling_supersedes_an_unsent_one(staff):
     booking = booking_in(S.CONTACTED, staff)
 
     change(booking, S.SCHEDULED, staff)
-    later = SOON + datetime.timedelta(days=1)
+    later = SOON + datetime.timedelta(days=3)
     services.booking_change_status(
         booking=booking,
         to_status=S.SCHEDULED,
@@ -236,3 +259,146 @@ def test_a_closed_day_does_not_count_towards_overdue(settings):
     assert overdue_cutoff(now=friday_10am) == timezone.make_aware(
         datetime.datetime(2026, 11, 25, 14, 0)
     )
+
+
+# --- Contact attempts, rescheduling, cancelling, closing ---------------------------
+
+
+def test_reaching_an_urgent_patient_ends_the_urgency_and_moves_new_to_contacted(staff):
+    booking = make_booking(urgent=True)
+    fail_to_reach(booking, staff, times=1)
+    booking.refresh_from_db()
+    assert (booking.urgent_unreached, booking.status) == (True, S.NEW)
+
+    attempt = services.contact_attempt_log(
+        booking=booking, by=staff, channel="phone", outcome="reached", note=" Booked a call back "
+    )
+
+    booking.refresh_from_db()
+    assert attempt.note == "Booked a call back"
+    assert (booking.urgent, booking.urgent_unreached) == (True, False)
+    assert (booking.reached_by, booking.status, booking.status_changed_by) == (
+        staff,
+        S.CONTACTED,
+        staff,
+    )
+    assert Booking.objects.urgent_unreached().count() == 0
+    assert booking.contact_attempts.count() == 2
+
+
+def test_a_voicemail_is_only_left_on_a_phone_call(staff):
+    booking = make_booking()
+
+    with pytest.raises(ValidationError) as error:
+        services.contact_attempt_log(booking=booking, by=staff, channel="text", outcome="voicemail")
+
+    assert "outcome" in error.value.error_dict
+    assert not booking.contact_attempts.exists()
+
+
+def test_the_database_refuses_a_voicemail_that_was_not_a_call(staff):
+    from django.db import IntegrityError
+
+    from booking.models import ContactAttempt
+
+    booking = make_booking()
+    with pytest.raises(IntegrityError):
+        ContactAttempt.objects.create(
+            booking=booking, made_by=staff, channel="email", outcome="voicemail"
+        )
+
+
+def test_no_response_needs_the_configured_number_of_unsuccessful_attempts(staff, settings):
+    settings.BOOKING_NO_RESPONSE_AFTER_ATTEMPTS = 2
+    booking = make_booking()
+    fail_to_reach(booking, staff, times=1)
+
+    with pytest.raises(ValidationError, match="log 2 unsuccessful contact attempts"):
+        services.booking_mark_no_response(booking=booking, by=staff)
+
+    fail_to_reach(booking, staff, times=1)
+    assert services.booking_mark_no_response(booking=booking, by=staff).status == S.NO_RESPONSE
+    with pytest.raises(ValidationError, match="closed"):
+        fail_to_reach(booking, staff, times=1)
+
+
+def test_rescheduling_to_the_same_time_is_refused_never_a_silent_no_op(staff):
+    booking = booking_in(S.SCHEDULED, staff)
+    before = booking.notifications.count()
+
+    with pytest.raises(ValidationError, match="already booked"):
+        services.booking_schedule(
+            booking=booking,
+            by=staff,
+            starts_at=booking.scheduled_for,
+            meeting=booking.scheduled_meeting,
+            video_link=booking.video_link,
+        )
+
+    assert booking.notifications.count() == before
+
+
+def test_a_new_video_link_alone_reschedules_and_tells_the_patient(staff):
+    booking = booking_in(S.SCHEDULED, staff)
+
+    services.booking_schedule(
+        booking=booking,
+        by=staff,
+        starts_at=booking.scheduled_for,
+        meeting=Booking.Meeting.VIDEO,
+        video_link="https://video.example.com/room/new",
+    )
+
+    booking.refresh_from_db()
+    assert booking.video_link == "https://video.example.com/room/new"
+    states = booking.notifications.filter(kind="patient_scheduled").values_list("state", flat=True)
+    assert list(states) == ["superseded", "queued"]
+
+
+def test_a_video_link_is_dropped_when_the_appointment_is_in_person(staff):
+    booking = booking_in(S.SCHEDULED, staff)
+
+    services.booking_schedule(
+        booking=booking,
+        by=staff,
+        starts_at=booking.scheduled_for,
+        meeting=Booking.Meeting.IN_PERSON,
+        video_link="https://video.example.com/room/8841",
+    )
+
+    booking.refresh_from_db()
+    assert (booking.scheduled_meeting, booking.video_link) == ("in_person", "")
+
+
+def test_cancelling_an_appointment_tells_the_patient_and_takes_it_off_the_agenda(staff):
+    from booking.selectors import agenda
+
+    booking = booking_in(S.SCHEDULED, staff)
+    week = timezone.localdate(booking.scheduled_for)
+    assert agenda(user=staff, start=week, days=1)[0]["days"]
+
+    services.booking_cancel_appointment(booking=booking, by=staff)
+
+    booking.refresh_from_db()
+    assert booking.status == S.CONTACTED
+    kinds = list(booking.notifications.values_list("kind", "state"))
+    assert kinds[-2:] == [("patient_scheduled", "superseded"), ("patient_cancelled", "queued")]
+    assert agenda(user=staff, start=week, days=1)[0]["days"] == []
+    with pytest.raises(ValidationError, match="no appointment to cancel"):
+        services.booking_cancel_appointment(booking=booking, by=staff)
+
+
+def test_only_staff_of_the_requests_office_and_managers_can_be_assigned(staff):
+    from booking.selectors import assignable_staff
+
+    westport = make_staff(username="westport-desk", locations=["westport"])
+    manager = make_manager()
+    inactive = make_staff(username="gone", is_active=False)
+    booking = make_booking()
+
+    offered = set(assignable_staff(location=booking.location))
+
+    assert offered == {staff, manager}
+    for person in (westport, inactive):
+        with pytest.raises(ValidationError):
+            services.booking_assign(booking=booking, to=person, by=staff)
