@@ -283,7 +283,6 @@ class BookingAdmin(admin.ModelAdmin):
         "assigned",
         "requested_mode",
         "screening",
-        "overdue_marker",
     ]
     list_display_links = ["reference"]
     list_filter = [
@@ -467,9 +466,14 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("received"), ordering="created_at")
     def received(self, obj: Booking) -> str:
-        received = timezone.localtime(obj.created_at)
+        received = dateformat.format(timezone.localtime(obj.created_at), "M j, g:i A")
         age = timesince(obj.created_at, depth=1)
-        return format_html("{}<br><small>{} ago</small>", f"{received:%b %d, %H:%M}", age)
+        overdue = ""
+        if getattr(obj, "is_overdue", False):
+            overdue = format_html('<br><strong class="triage-overdue">{}</strong>', _("Overdue"))
+        return format_html(
+            '<span class="received-at">{}<br></span><small>{} ago</small>{}', received, age, overdue
+        )
 
     # A green tick would read as "fine"; urgent requests get a red word
     # until someone reaches the patient, then a quiet one.
@@ -519,12 +523,6 @@ class BookingAdmin(admin.ModelAdmin):
             return _("meets stated criteria")
         return _("needs review")
 
-    @admin.display(description=_("overdue"), ordering="is_overdue")
-    def overdue_marker(self, obj: Booking) -> str:
-        if getattr(obj, "is_overdue", False):
-            return format_html('<strong class="triage-overdue">{}</strong>', _("Overdue"))
-        return ""
-
     # --- The list: summary, export, agenda -------------------------------------------
 
     def changelist_view(self, request, extra_context=None):
@@ -534,6 +532,7 @@ class BookingAdmin(admin.ModelAdmin):
                 user=request.user, overdue_before=self._overdue_cutoff(request)
             ),
             "can_export": request.user.has_perm("booking.export_booking"),
+            "title": _("Consultation requests"),
         }
         return super().changelist_view(request, extra_context)
 

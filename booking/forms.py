@@ -396,11 +396,11 @@ class ScheduleForm(ConsoleForm):
         label=_("How it happens"), choices=Meeting.choices, widget=forms.RadioSelect
     )
     video_link = forms.URLField(
-        label=_("Video link (for a video call)"),
+        label=_("Video link"),
         required=False,
         max_length=500,
         assume_scheme="https",
-        help_text=_("Sent to the patient in the confirmation."),
+        help_text=_("Needed for a video appointment; sent to the patient in the confirmation."),
     )
 
     def __init__(self, *args, booking: Booking, **kwargs):
