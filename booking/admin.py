@@ -31,12 +31,10 @@ from booking.models import (
     Location,
     sees_all_locations,
 )
-from pages.caching import RefreshesPublicPagesAdminMixin
 
 
-# The reading pages show location details and are cached.
 @admin.register(Location)
-class LocationAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
+class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "full_address", "phone", "notification_email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "city", "postal_code"]
@@ -53,6 +51,10 @@ class LocationAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Deactivate a location instead: past requests still refer to it.
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The public pages show these details: the service refreshes them.
+        services.location_save(location=obj)
 
 
 # --- Filters: the list accepts these and nothing else ------------------------------

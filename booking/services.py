@@ -28,11 +28,13 @@ from booking.models import (
     BookingAccess,
     BookingExport,
     ContactAttempt,
+    Location,
     Meeting,
     Notification,
     TriageNote,
 )
 from booking.selectors import assignable_staff
+from clinic_site.public_content import public_content_changed
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +206,18 @@ def _build_message(notification: Notification) -> EmailMessage | None:
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}.txt", context)
     return EmailMessage(subject=subject, body=body, to=[recipient], attachments=attachments)
+
+
+# --- Offices -----------------------------------------------------------------
+
+
+@transaction.atomic
+def location_save(*, location: Location) -> Location:
+    """Save an office's details; the public pages that show them are refreshed."""
+    location.full_clean()
+    location.save()
+    public_content_changed()
+    return location
 
 
 # --- Triage ------------------------------------------------------------------

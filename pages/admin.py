@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pages.caching import RefreshesPublicPagesAdminMixin
+from pages import services
 from pages.content import HEALTH_PAGES
 from pages.models import PageReview
 
@@ -29,8 +29,7 @@ class ReviewStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(PageReview)
-# The public pages show review dates; a change must reach their cache.
-class PageReviewAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
+class PageReviewAdmin(admin.ModelAdmin):
     list_display = [
         "page",
         "reviewer_name",
@@ -41,6 +40,17 @@ class PageReviewAdmin(RefreshesPublicPagesAdminMixin, admin.ModelAdmin):
     ]
     list_filter = [ReviewStatusFilter]
     search_fields = ["reviewer_name"]
+
+    # The public pages show review dates: the services refresh them.
+    def save_model(self, request, obj, form, change):
+        services.page_review_save(review=obj)
+
+    def delete_model(self, request, obj):
+        services.page_review_delete(review=obj)
+
+    def delete_queryset(self, request, queryset):
+        for review in queryset:
+            services.page_review_delete(review=review)
 
     @admin.display(boolean=True, description=_("overdue"))
     def overdue(self, review: PageReview) -> bool:

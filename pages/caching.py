@@ -2,26 +2,25 @@
 
 The pages carry no per-request state (no CSRF token, nonce, session or
 messages), so one rendering can be served to everyone from the shared cache.
-Each entry records the content version it was rendered under; the admin
-bumps the version (kept in the cache too) when staff change something the
-pages show, and every page is rendered afresh.
+Each entry records the content version it was rendered under
+(clinic_site.public_content); the services that change what the pages show
+bump it, and every page is rendered afresh.
 """
 
 import hashlib
 from collections.abc import Callable
 from functools import cache as memoize
-from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-VERSION_KEY = "pages:content-version"
+from clinic_site.public_content import VERSION_KEY, content_version
+
 # Part of every page key: bump it when the shape of a cache entry changes,
 # so a deploy never reads entries an older release wrote.
 ENTRY_FORMAT = 2
@@ -44,27 +43,6 @@ def release_fingerprint() -> str:
                 digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def content_version(current: str | None = None) -> str:
-    """The current version; pass what a read of VERSION_KEY found, if any."""
-    if current is None:
-        cache.add(VERSION_KEY, uuid4().hex, timeout=None)
-        current = cache.get(VERSION_KEY)
-    return current
-
-
-def bump_content_version() -> None:
-    cache.set(VERSION_KEY, uuid4().hex, timeout=None)
-
-
-def content_changed() -> None:
-    """Serve freshly rendered pages once the current transaction commits.
-
-    After the commit, not before: a page rendered in between would otherwise
-    be cached under the new version with the old data.
-    """
-    transaction.on_commit(bump_content_version)
 
 
 def page_cache_key(request: HttpRequest) -> str:
@@ -167,19 +145,3 @@ class CachedPageMiddleware:
             cache.set(key, entry, PAGE_TIMEOUT)
             _remember(key, entry)
         return get_conditional_response(request, etag=response["ETag"], response=response)
-
-
-class RefreshesPublicPagesAdminMixin:
-    """For admin classes of data the cached public pages show."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        content_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        content_changed()
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        content_changed()

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from booking.models import Location
-from pages.caching import content_changed
+from clinic_site.public_content import public_content_changed as content_changed
 from pages.content import PUBLIC_URL_NAMES
 from pages.models import PageReview
 from tests.pages.factories import make_page_review
@@ -206,6 +206,7 @@ def test_a_deploy_that_changes_code_or_templates_starts_a_new_page_cache(setting
 
 
 def test_urls_of_other_views_never_look_in_the_page_cache(client, clinic_locations, monkeypatch):
+    from clinic_site import public_content
     from pages import caching
 
     looked_up = []
@@ -220,4 +221,19 @@ def test_urls_of_other_views_never_look_in_the_page_cache(client, clinic_locatio
     assert looked_up == []
 
     client.get(reverse("pages:home"))
-    assert caching.VERSION_KEY in looked_up
+    assert public_content.VERSION_KEY in looked_up
+
+
+def test_an_office_change_made_outside_the_admin_refreshes_the_cached_pages(
+    client, clinic_locations, django_capture_on_commit_callbacks
+):
+    from booking import services
+
+    client.get(reverse("pages:locations"))
+    milford = Location.objects.get(slug="milford")
+    milford.hours = "Mon–Fri 9am–5pm"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.location_save(location=milford)
+
+    assert "Mon–Fri 9am–5pm" in client.get(reverse("pages:locations")).content.decode()
