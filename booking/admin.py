@@ -29,7 +29,6 @@ from booking.models import (
     ClinicClosure,
     ContactOutcome,
     Location,
-    sees_all_locations,
 )
 
 
@@ -101,9 +100,7 @@ class LocationFilter(admin.SimpleListFilter):
     parameter_name = "location"
 
     def lookups(self, request, model_admin):
-        locations = Location.objects.all()
-        if not sees_all_locations(request.user):
-            locations = locations.filter(staff_profiles__user=request.user)
+        locations = Location.objects.worked_on_by(request.user)
         return [(str(location.pk), location.name) for location in locations]
 
     def queryset(self, request, queryset):

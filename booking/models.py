@@ -20,6 +20,12 @@ class LocationQuerySet(models.QuerySet):
     def active(self) -> "LocationQuerySet":
         return self.filter(is_active=True)
 
+    def worked_on_by(self, user) -> "LocationQuerySet":
+        """The offices whose requests this staff user works on: all of them for managers."""
+        if sees_all_locations(user):
+            return self
+        return self.filter(staff_profiles__user=user)
+
 
 class Location(models.Model):
     """A clinic office where patients can be seen."""
@@ -193,8 +199,7 @@ class BookingQuerySet(models.QuerySet):
         # A subquery of office ids, not a join through the offices: the
         # planner can then walk the triage-order index instead of sorting
         # every request of the office.
-        offices = Location.objects.filter(staff_profiles__user=user).values("pk")
-        return self.filter(location_id__in=offices)
+        return self.filter(location_id__in=Location.objects.worked_on_by(user).values("pk"))
 
     def urgent_unreached(self) -> "BookingQuerySet":
         """Urgent and nobody has reached the patient yet: these are called first."""

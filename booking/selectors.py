@@ -18,7 +18,6 @@ from booking.models import (
     Meeting,
     Notification,
     overdue_condition,
-    sees_all_locations,
 )
 
 NEEDS_REASON_STATUSES = [Booking.Status.NOT_SUITABLE, Booking.Status.REFERRED]
@@ -267,9 +266,7 @@ def _email_entries(booking: Booking):
 
 def agenda(*, user, start: datetime.date, days: int) -> list[dict]:
     """Per office the user works on: its appointments from `start` for `days` days, by day."""
-    offices = Location.objects.active()
-    if not sees_all_locations(user):
-        offices = offices.filter(staff_profiles__user=user)
+    offices = Location.objects.active().worked_on_by(user)
     appointments = (
         Booking.objects.visible_to(user)
         .filter(

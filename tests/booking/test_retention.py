@@ -17,6 +17,9 @@ def closed_long_ago(clinic_locations, settings):
     desk = make_staff()
     booking = make_booking(urgent=True, message="Private health details")
     services.triage_note_add(booking=booking, author=desk, text="Spoke about medication")
+    services.contact_attempt_log(
+        booking=booking, by=desk, channel="phone", outcome="reached", note="Private call note"
+    )
     services.booking_change_status(
         booking=booking, to_status="not_suitable", by=desk, reason="Private clinical reason"
     )
@@ -48,7 +51,9 @@ def test_apply_erases_personal_and_health_details_everywhere_but_keeps_statistic
     closed_long_ago,
 ):
     recent = make_booking(first_name="Recent")
-    services.booking_mark_no_response(booking=recent, by=make_staff(username="other"))
+    services.booking_close(
+        booking=recent, by=make_staff(username="other"), outcome="referred", reason="Nearer"
+    )
     still_open = make_booking(first_name="Open")
 
     assert "Anonymised 1 request(s)" in run("--apply")
@@ -64,6 +69,8 @@ def test_apply_erases_personal_and_health_details_everywhere_but_keeps_statistic
         assert private not in text
     assert not booking.urgent
     assert not TriageNote.objects.filter(booking=booking).exists()
+    # Who tried to reach them, and when, stays for statistics; what was said goes.
+    assert list(booking.contact_attempts.values_list("outcome", "note")) == [("reached", "")]
     for version in booking.history.all():
         assert (version.first_name, version.email, version.message) == (
             "Anonymised",
