@@ -4,9 +4,10 @@
 
 (set DATABASE_URL to measure on PostgreSQL). Creates a throwaway test
 database, fills it with requests (a realistic mix: most closed, a full
-page or 2% open), and prints the median time and query count of the list as
-a manager and as a front-desk user, with the default (open) filter, all
-requests, and a name search. Not a test: it prints numbers.
+page or 2% open, one to three contact attempts each), and prints the
+median time and query count of the list as a manager and as a front-desk
+user, with the default (open) filter, all requests, and a name search.
+Not a test: it prints numbers.
 """
 
 import datetime
@@ -43,7 +44,7 @@ def reference(number: int) -> str:
     return "KC-" + "".join(chars)
 
 
-def fill(total: int, locations) -> None:
+def fill(total: int, locations, staff) -> None:
     from booking.models import Booking
 
     S = Booking.Status
@@ -84,9 +85,9 @@ def fill(total: int, locations) -> None:
             )
         )
         if len(batch) == 5000:
-            Booking.objects.bulk_create(batch)
+            add_attempts(Booking.objects.bulk_create(batch), staff)
             batch = []
-    Booking.objects.bulk_create(batch)
+    add_attempts(Booking.objects.bulk_create(batch), staff)
     # Creation time is auto_now_add: spread it out afterwards.
     with connection.cursor() as cursor:
         table = Booking._meta.db_table
@@ -101,6 +102,18 @@ def fill(total: int, locations) -> None:
                 f"UPDATE {table} SET created_at = datetime('now', -((%s - id) * 30) || ' minutes')",
                 [total],
             )
+
+
+def add_attempts(bookings, staff) -> None:
+    """One to three tries to reach each patient, as the front desk logs them."""
+    from booking.models import ContactAttempt
+
+    outcomes = ["no_answer", "voicemail", "reached"]
+    ContactAttempt.objects.bulk_create(
+        ContactAttempt(booking=booking, made_by=staff, channel="phone", outcome=outcomes[n])
+        for booking in bookings
+        for n in range(booking.pk % 3 + 1)
+    )
 
 
 def measure(client: Client, params: dict) -> tuple[float, int]:
@@ -136,7 +149,7 @@ def run(total: int) -> list[tuple[int, str, str, float, int]]:
             clients[role].force_login(user)
         assert User.objects.count() == 2
         for size in (100, total):
-            fill(size, locations)
+            fill(size, locations, desk)
             for role, client in clients.items():
                 for name, params in VIEWS.items():
                     results.append((size, role, name, *measure(client, params)))

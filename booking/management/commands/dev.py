@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 DEV_USERNAME = "dev-staff"
 
@@ -73,8 +74,9 @@ class Command(BaseCommand):
             ("Drew", "Placeholder", "westport", True, "not_sure"),
             ("Emerson", "Fictional", "milford", False, "two_or_more"),
         ]
+        created = []
         for number, (first, last, slug, urgent, tried) in enumerate(people):
-            services.booking_create(
+            booking, _new = services.booking_create(
                 submission_key=uuid.uuid4(),
                 location=Location.objects.get(slug=slug),
                 meeting="in_person",
@@ -94,4 +96,20 @@ class Command(BaseCommand):
                 consent_contact=True,
                 consent_privacy=True,
             )
+            created.append(booking)
+        # Some work in progress, so the console, its timeline and the agenda
+        # show something: a voicemail, a patient reached and booked.
+        staff = get_user_model().objects.get(username=DEV_USERNAME)
+        services.contact_attempt_log(
+            booking=created[1], by=staff, channel="phone", outcome="voicemail"
+        )
+        booked = created[4]
+        services.contact_attempt_log(booking=booked, by=staff, channel="phone", outcome="reached")
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        services.booking_schedule(
+            booking=booked,
+            by=staff,
+            starts_at=timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(10))),
+            meeting="in_person",
+        )
         self.stdout.write(f"Added {len(people)} invented consultation requests for the admin.")
