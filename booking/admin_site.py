@@ -1,22 +1,87 @@
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from booking import staff_services
+from booking.staff_forms import AuthenticatorCodeField
+
+# django-axes keeps a failed login's user name in a column this long.
+AXES_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
 
 
-class StaffOTPLoginForm(OTPAdminAuthenticationForm):
+class StaffLoginForm(AdminAuthenticationForm):
+    """User name and password, with one calm message whatever was wrong."""
+
+    failed_message = _(
+        "The user name or password is not right. After %(limit)d failed tries "
+        "the account is locked for %(minutes)d minutes."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cool_off = get_cool_off(self.request)
+        lockout = {
+            "limit": settings.AXES_FAILURE_LIMIT,
+            "minutes": int(cool_off.total_seconds() // 60) if cool_off else 0,
+        }
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": self.failed_message % lockout,
+        }
+
+    def clean_username(self):
+        # A longer name than axes' column fails to save, which answered HTTP 500
+        # on PostgreSQL (django-axes issue #1381). No user name is longer than
+        # 150 characters, so the shortened one still fails like any wrong name.
+        return self.cleaned_data["username"][:AXES_USERNAME_LENGTH]
+
+
+class StaffOTPLoginForm(StaffLoginForm, OTPAdminAuthenticationForm):
     """Password and authenticator code on one page.
 
-    Staff have one authenticator app (see `manage.py staff_enrol_totp`), so
-    there is no device to choose: use the user's own one.
+    Staff have one authenticator app (see staff_services.totp_device_start),
+    so there is no device to choose. A wrong or missing code is a failed
+    login like a wrong password: same message, and it counts toward the
+    django-axes lockout.
     """
 
+    otp_device = None
+    otp_challenge = None
+    otp_token = AuthenticatorCodeField(required=False)
+
+    failed_message = _(
+        "The user name, password or authenticator code is not right. After %(limit)d "
+        "failed tries the account is locked for %(minutes)d minutes."
+    )
+
+    def clean_otp(self, user):
+        try:
+            super().clean_otp(user)
+        except ValidationError:
+            # The password was right: authenticate() recorded nothing for axes.
+            user_login_failed.send(
+                sender=self.__class__,
+                credentials={"username": self.cleaned_data["username"]},
+                request=self.request,
+            )
+            raise self.get_invalid_login_error() from None
+
     def _chosen_device(self, user):
-        return super()._chosen_device(user) or (
-            TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        )
+        # Never a device named in the request: an unconfirmed one (QR code
+        # shown, first code never typed) must not log anyone in.
+        return staff_services.totp_confirmed_device(user)
+
+    def _update_form(self, user):
+        # django-otp shows the password again and lists the devices once the
+        # password was right; that would tell a guesser it was.
+        pass
 
 
 class ClinicAdminSite(AdminSite):
@@ -30,7 +95,7 @@ class ClinicAdminSite(AdminSite):
 
     @property
     def login_form(self):
-        return StaffOTPLoginForm if settings.STAFF_REQUIRE_2FA else AdminAuthenticationForm
+        return StaffOTPLoginForm if settings.STAFF_REQUIRE_2FA else StaffLoginForm
 
     @property
     def login_template(self):

@@ -128,3 +128,20 @@ def make_manager(**fields):
     fields.setdefault("username", "manager")
     fields.setdefault("locations", ())
     return make_staff(group="Clinic manager", **fields)
+
+
+def make_authenticator(user, *, confirmed: bool = True):
+    """The user's authenticator app, as a TOTP device (confirmed: it logs them in)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=confirmed)
+
+
+def authenticator_code(device, *, steps_ahead: int = 0) -> str:
+    """The code the app shows now, or `steps_ahead` 30-second steps later.
+
+    A code is accepted once: after one was used, the next step's is needed.
+    """
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, drift=steps_ahead):06d}"
