@@ -6,11 +6,13 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm
 
 from booking import staff_services
 from booking.staff_forms import AuthenticatorCodeField
+from booking.staff_views import AuthenticatorView, StaffAddView
 
 # django-axes keeps a failed login's user name in a column this long.
 AXES_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
@@ -100,6 +102,21 @@ class ClinicAdminSite(AdminSite):
     @property
     def login_template(self):
         return "otp/admin111/login.html" if settings.STAFF_REQUIRE_2FA else None
+
+    def get_urls(self):
+        return [
+            path(
+                "staff/add/",
+                self.admin_view(StaffAddView.as_view(admin_site=self)),
+                name="staff_add",
+            ),
+            path(
+                "staff/<int:user_id>/authenticator/",
+                self.admin_view(AuthenticatorView.as_view(admin_site=self)),
+                name="staff_authenticator",
+            ),
+            *super().get_urls(),
+        ]
 
     def admin_view(self, view, cacheable=False):
         # Django lets browsers cache a few staff pages (password change, the

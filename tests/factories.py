@@ -130,6 +130,19 @@ def make_manager(**fields):
     return make_staff(group="Clinic manager", **fields)
 
 
+_manager_staff_migration = importlib.import_module("booking.migrations.0010_managers_add_staff")
+
+
+def make_staff_manager(**fields):
+    """A clinic manager who adds and changes staff, in transactional tests too.
+
+    Those flush the permissions the data migrations granted.
+    """
+    manager = make_manager(**fields)
+    _manager_staff_migration.grant(apps, None)
+    return manager
+
+
 def make_authenticator(user, *, confirmed: bool = True):
     """The user's authenticator app, as a TOTP device (confirmed: it logs them in)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
