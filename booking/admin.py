@@ -25,8 +25,6 @@ from booking.models import (
     CLOSED_STATUSES,
     Booking,
     BookingAccess,
-    BookingExport,
-    ClinicClosure,
     ContactOutcome,
     Location,
 )
@@ -486,7 +484,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("next step"))
     def next_step(self, obj: Booking) -> str:
-        return next_step_text(obj)
+        return obj.next_step
 
     @admin.display(description=_("appointment"), ordering="scheduled_for")
     def appointment(self, obj: Booking) -> str:
@@ -579,53 +577,3 @@ class BookingAdmin(admin.ModelAdmin):
             "offices": selectors.agenda(user=request.user, start=monday, days=7),
         }
         return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
-
-
-def next_step_text(booking: Booking) -> str:
-    """What the front desk does next with a request, in a few words."""
-    S = Booking.Status
-    if booking.status == S.NEW:
-        return _("Call now (urgent)") if booking.urgent_unreached else _("Contact the patient")
-    if booking.status == S.CONTACTED:
-        return _("Book the appointment")
-    if booking.status == S.SCHEDULED:
-        if booking.scheduled_for and booking.scheduled_for < timezone.now():
-            return _("Close after the visit")
-        return _("Appointment booked")
-    return _("None (closed)")
-
-
-# --- Audit logs: read-only, for managers ---------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(ClinicClosure)
-class ClinicClosureAdmin(admin.ModelAdmin):
-    list_display = ["date", "reason"]
-    search_fields = ["reason"]
-
-
-@admin.register(BookingAccess)
-class BookingAccessAdmin(ReadOnlyAdmin):
-    list_display = ["accessed_at", "kind", "user", "booking"]
-    list_filter = ["kind", ("accessed_at", admin.DateFieldListFilter)]
-    list_select_related = ["user", "booking"]
-    search_fields = ["booking__reference", "user__username"]
-    date_hierarchy = "accessed_at"
-
-
-@admin.register(BookingExport)
-class BookingExportAdmin(ReadOnlyAdmin):
-    list_display = ["exported_at", "user", "row_count", "filters"]
-    list_select_related = ["user"]
-    date_hierarchy = "exported_at"

@@ -473,6 +473,19 @@ class Booking(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def next_step(self) -> str:
+        """What the front desk does next with this request, in a few words."""
+        if self.status == Status.NEW:
+            return _("Call now (urgent)") if self.urgent_unreached else _("Contact the patient")
+        if self.status == Status.CONTACTED:
+            return _("Book the appointment")
+        if self.status == Status.SCHEDULED:
+            if self.scheduled_for and self.scheduled_for < timezone.now():
+                return _("Close after the visit")
+            return _("Appointment booked")
+        return _("None (closed)")
+
+    @property
     def meets_stated_criteria(self) -> bool:
         """A hint for staff (adult, diagnosed, two or more antidepressants); never a decision."""
         return (

@@ -8,6 +8,7 @@ admin.site.site_header = "Ketamine Center of Connecticut — staff"
 admin.site.site_title = "Clinic staff"
 admin.site.index_title = "Front desk"
 
+handler400 = "clinic_site.views.bad_request"
 handler403 = "clinic_site.views.permission_denied"
 handler404 = "clinic_site.views.page_not_found"
 handler500 = "clinic_site.views.server_error"

@@ -3,7 +3,13 @@ import sys
 from django.conf import settings
 from django.contrib import admin
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotFound
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+)
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
@@ -65,6 +71,13 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
         html = loader.render_to_string("admin/404.html", admin.site.each_context(request), request)
         return HttpResponseNotFound(html)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _in_admin(request):
+        html = loader.render_to_string("admin/400.html", admin.site.each_context(request), request)
+        return HttpResponseBadRequest(html)
+    return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

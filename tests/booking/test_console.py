@@ -336,6 +336,8 @@ def test_the_list_refuses_any_lookup_it_does_not_declare(desk_client, query):
     response = desk_client.get(reverse(CHANGELIST), query)
 
     assert response.status_code == 400
+    assert "only with the filters on its page" in response.content.decode()
+    assert "crisis" not in response.content.decode().lower()
 
 
 # --- The agenda ---------------------------------------------------------------------------

@@ -98,6 +98,9 @@ def test_front_desk_works_an_urgent_request_from_first_call_to_a_rescheduled_vid
     page.get_by_role("button", name="Save the attempt").click()
     expect(page.locator(".console-urgent-handled")).to_contain_text("Reached by Dana Desk")
     expect(page.get_by_role("alert")).to_have_count(0)
+    page.screenshot(path=f"{SCREENSHOTS}/request-reached-desktop.png")
+    save = page.get_by_role("button", name="Save the appointment").bounding_box()
+    assert save["y"] + save["height"] <= 768, "the schedule form is on the first screen"
 
     # Schedule: the form is open now that the patient was reached.
     day = timezone.localdate() + datetime.timedelta(days=1)
