@@ -25,6 +25,8 @@ from booking.models import (
     CLOSED_STATUSES,
     Booking,
     BookingAccess,
+    BookingExport,
+    ClinicClosure,
     ContactOutcome,
     Location,
 )
@@ -577,3 +579,39 @@ class BookingAdmin(admin.ModelAdmin):
             "offices": selectors.agenda(user=request.user, start=monday, days=7),
         }
         return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
+
+
+# --- Audit logs: read-only, for managers ---------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ClinicClosure)
+class ClinicClosureAdmin(admin.ModelAdmin):
+    list_display = ["date", "reason"]
+    search_fields = ["reason"]
+
+
+@admin.register(BookingAccess)
+class BookingAccessAdmin(ReadOnlyAdmin):
+    list_display = ["accessed_at", "kind", "user", "booking"]
+    list_filter = ["kind", ("accessed_at", admin.DateFieldListFilter)]
+    list_select_related = ["user", "booking"]
+    search_fields = ["booking__reference", "user__username"]
+    date_hierarchy = "accessed_at"
+
+
+@admin.register(BookingExport)
+class BookingExportAdmin(ReadOnlyAdmin):
+    list_display = ["exported_at", "user", "row_count", "filters"]
+    list_select_related = ["user"]
+    date_hierarchy = "exported_at"
