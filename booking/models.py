@@ -151,12 +151,6 @@ class Status(models.TextChoices):
     NO_RESPONSE = "no_response", _("No response")
 
 
-class ContactChannel(models.TextChoices):
-    PHONE = "phone", _("Phone call")
-    EMAIL = "email", _("Email")
-    TEXT = "text", _("Text message")
-
-
 class ContactOutcome(models.TextChoices):
     REACHED = "reached", _("Reached")
     VOICEMAIL = "voicemail", _("Left voicemail")
@@ -613,7 +607,8 @@ class TriageNote(models.Model):
 class ContactAttempt(models.Model):
     """One try at reaching the patient, and how it went."""
 
-    Channel = ContactChannel
+    # The same ways the patient could ask to be contacted.
+    Channel = ContactMethod
     Outcome = ContactOutcome
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="contact_attempts")
@@ -621,7 +616,7 @@ class ContactAttempt(models.Model):
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
-    channel = models.CharField(_("how"), max_length=10, choices=ContactChannel.choices)
+    channel = models.CharField(_("how"), max_length=10, choices=ContactMethod.choices)
     outcome = models.CharField(_("outcome"), max_length=15, choices=ContactOutcome.choices)
     note = models.TextField(_("note"), max_length=1000, blank=True)
 
@@ -632,7 +627,7 @@ class ContactAttempt(models.Model):
         indexes = [models.Index(fields=["booking", "made_at"], name="contactattempt_booking")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(channel__in=ContactChannel.values),
+                condition=models.Q(channel__in=ContactMethod.values),
                 name="contactattempt_channel_valid",
             ),
             models.CheckConstraint(

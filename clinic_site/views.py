@@ -3,15 +3,10 @@ import sys
 from django.conf import settings
 from django.contrib import admin
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseForbidden,
-    HttpResponseNotFound,
-)
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -56,9 +51,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         add_never_cache_headers(response)
         return response
     if _in_admin(request):
-        # No database or request context here: only the site's names.
-        context = {"site_header": admin.site.site_header, "site_title": admin.site.site_title}
-        return HttpResponse(loader.render_to_string("admin/500.html", context), status=500)
+        return _admin_error(None, 500)
     return defaults.server_error(request)
 
 
@@ -66,25 +59,58 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # the patients' crisis banner; everyone else gets the site's own pages.
 
 
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _in_admin(request):
-        html = loader.render_to_string("admin/404.html", admin.site.each_context(request), request)
-        return HttpResponseNotFound(html)
-    return defaults.page_not_found(request, exception)
-
-
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _in_admin(request):
-        html = loader.render_to_string("admin/400.html", admin.site.each_context(request), request)
-        return HttpResponseBadRequest(html)
+        return _admin_error(request, 400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _in_admin(request):
-        html = loader.render_to_string("admin/403.html", admin.site.each_context(request), request)
-        return HttpResponseForbidden(html)
+        return _admin_error(request, 403)
     return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _in_admin(request):
+        return _admin_error(request, 404)
+    return defaults.page_not_found(request, exception)
+
+
+ADMIN_ERRORS = {
+    400: (
+        _("That address was not understood"),
+        _("The list can be narrowed only with the filters on its page. Start again from it."),
+    ),
+    403: (
+        _("You do not have access to this"),
+        _("Your account cannot open or change this. If you need it for your work, ask a manager."),
+    ),
+    404: (
+        _("Not found"),
+        _("There is nothing here, or it belongs to an office you do not work on."),
+    ),
+    500: (
+        _("Something went wrong"),
+        _(
+            "The page could not be shown. Nothing you saved before this is lost. Try again in a "
+            "minute; if it keeps happening, tell the person who looks after the site."
+        ),
+    ),
+}
+
+
+def _admin_error(request: HttpRequest | None, status: int) -> HttpResponse:
+    """A staff error page. Without a request (a 500), no context processor or query runs."""
+    heading, message = ADMIN_ERRORS[status]
+    if request is None:
+        context = {"site_header": admin.site.site_header, "site_title": admin.site.site_title}
+    else:
+        context = admin.site.each_context(request)
+    html = loader.render_to_string(
+        "admin/error_page.html", {**context, "heading": heading, "message": message}, request
+    )
+    return HttpResponse(html, status=status)
 
 
 def _in_admin(request: HttpRequest) -> bool:

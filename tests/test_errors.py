@@ -26,6 +26,7 @@ def connection_closed_view(request):
 
 
 urlpatterns = [
+    path("admin/broken/", broken_view),
     *site_urlpatterns,
     path("broken/", broken_view),
     path("database-down/", database_down_view),
@@ -106,3 +107,39 @@ def test_database_outage_page_still_offers_crisis_help_without_a_cached_director
 
     assert response.status_code == 503
     assert 'href="tel:988"' in response.content.decode()
+
+
+# --- Inside the admin: staff keep the admin's look ------------------------------------
+
+
+@pytest.mark.urls("tests.test_errors")
+def test_a_staff_500_keeps_the_admins_look_without_touching_the_database(
+    django_assert_num_queries,
+):
+    client = Client(raise_request_exception=False)
+
+    with django_assert_num_queries(0):
+        response = client.get("/admin/broken/")
+
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert 'id="site-name"' in html and "Something went wrong" in html
+    assert "boom" not in html and "crisis" not in html.lower()
+
+
+def test_a_staff_403_keeps_the_admins_look(clinic_locations):
+    from django.urls import reverse
+
+    from tests.factories import make_staff
+
+    no_groups = make_staff(username="newcomer")
+    no_groups.groups.clear()
+    client = Client()
+    client.force_login(no_groups)
+
+    response = client.get(reverse("admin:booking_booking_changelist"))
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "You do not have access to this" in html
+    assert 'id="site-name"' in html and "crisis" not in html.lower()

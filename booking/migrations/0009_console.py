@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('made_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('channel', models.CharField(choices=[('phone', 'Phone call'), ('email', 'Email'), ('text', 'Text message')], max_length=10, verbose_name='how')),
+                ('channel', models.CharField(choices=[('phone', 'Phone call'), ('text', 'Text message'), ('email', 'Email')], max_length=10, verbose_name='how')),
                 ('outcome', models.CharField(choices=[('reached', 'Reached'), ('voicemail', 'Left voicemail'), ('no_answer', 'No answer'), ('wrong_number', 'Wrong number')], max_length=15, verbose_name='outcome')),
                 ('note', models.TextField(blank=True, max_length=1000, verbose_name='note')),
             ],
@@ -159,7 +159,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='contactattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['phone', 'email', 'text'])), name='contactattempt_channel_valid'),
+            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['phone', 'text', 'email'])), name='contactattempt_channel_valid'),
         ),
         migrations.AddConstraint(
             model_name='contactattempt',

@@ -21,7 +21,7 @@ from booking.models import (
     ClinicClosure,
     Location,
 )
-from tests.factories import make_booking, make_manager, make_staff
+from tests.factories import make_booking, make_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -31,30 +31,6 @@ SOON = timezone.now() + datetime.timedelta(days=3)
 
 def change_url(booking: Booking) -> str:
     return reverse("admin:booking_booking_change", args=[booking.pk])
-
-
-@pytest.fixture
-def desk(clinic_locations):
-    return make_staff(first_name="Dana", last_name="Desk")
-
-
-@pytest.fixture
-def desk_client(desk):
-    client = Client()
-    client.force_login(desk)
-    return client
-
-
-@pytest.fixture
-def manager(clinic_locations):
-    return make_manager()
-
-
-@pytest.fixture
-def manager_client(manager):
-    client = Client()
-    client.force_login(manager)
-    return client
 
 
 def close(booking: Booking, by) -> Booking:

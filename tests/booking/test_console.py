@@ -19,18 +19,6 @@ CHANGELIST = "admin:booking_booking_changelist"
 VIDEO_LINK = "https://video.example.com/room/8841"
 
 
-@pytest.fixture
-def desk(clinic_locations):
-    return make_staff(first_name="Dana", last_name="Desk")
-
-
-@pytest.fixture
-def desk_client(desk):
-    client = Client()
-    client.force_login(desk)
-    return client
-
-
 def page_url(booking: Booking) -> str:
     return reverse("admin:booking_booking_change", args=[booking.pk])
 

@@ -16,7 +16,6 @@ from tests.factories import (
     STAFF_PASSWORD,
     authenticator_code,
     make_authenticator,
-    make_manager,
     make_staff,
 )
 
@@ -104,11 +103,6 @@ def test_add_staff_refuses_a_user_name_that_is_taken(clinic_locations):
 # --- manage.py staff_enrol_totp --------------------------------------------------------
 
 
-@pytest.fixture
-def desk(clinic_locations):
-    return make_staff(first_name="Dana", last_name="Desk")
-
-
 def type_codes(monkeypatch, *codes):
     answers = iter(codes)
     monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
@@ -162,17 +156,6 @@ def test_enrolling_an_unknown_user_says_so(clinic_locations):
 
 
 # --- Add a staff member (admin) ---------------------------------------------------------
-
-
-@pytest.fixture
-def manager(clinic_locations):
-    return make_manager()
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 def new_staff_data(**overrides) -> dict:
