@@ -29,11 +29,20 @@ from booking.models import (
     ClinicClosure,
     ContactOutcome,
     Location,
+    OpeningHours,
 )
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+    max_num = 7
+    verbose_name_plural = _("opening hours (a day not listed is a closed day)")
 
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
+    inlines = [OpeningHoursInline]
     list_display = ["name", "full_address", "phone", "notification_email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "city", "postal_code"]
@@ -44,7 +53,10 @@ class LocationAdmin(admin.ModelAdmin):
             "Address",
             {"fields": ["address_line1", "address_line2", "city", "state", "postal_code"]},
         ),
-        ("Contact", {"fields": ["phone", "hours", "notification_email"]}),
+        (
+            "Contact",
+            {"fields": ["phone", "public_email", "response_promise", "notification_email"]},
+        ),
     ]
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -52,8 +64,20 @@ class LocationAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        # The public pages show these details: the service refreshes them.
+        # The public pages show these details: the services refresh them.
         services.location_save(location=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not OpeningHours:
+            return super().save_formset(request, form, formset, change)
+        weekly = [
+            (row["weekday"], row["opens"], row["closes"])
+            for row in formset.cleaned_data
+            if row and not row.get("DELETE")
+        ]
+        rows = services.opening_hours_set(location=form.instance, weekly=weekly)
+        # The admin's change message reads these.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = rows, [], []
 
 
 # --- Filters: the list accepts these and nothing else ------------------------------
@@ -322,10 +346,10 @@ class BookingAdmin(admin.ModelAdmin):
         return lookup in self.ALLOWED_LOOKUPS
 
     @staticmethod
-    def _overdue_cutoff(request) -> datetime.datetime:
+    def _overdue_cutoff(request) -> dict[int, datetime.datetime]:
         # Once per request: the list and its summary above share it.
         if not hasattr(request, "_overdue_cutoff"):
-            request._overdue_cutoff = selectors.overdue_cutoff()
+            request._overdue_cutoff = selectors.overdue_cutoffs()
         return request._overdue_cutoff
 
     def get_queryset(self, request):
@@ -597,8 +621,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ClinicClosure)
 class ClinicClosureAdmin(admin.ModelAdmin):
-    list_display = ["date", "reason"]
+    list_display = ["date", "office", "reason"]
+    list_filter = ["location"]
+    list_select_related = ["location"]
     search_fields = ["reason"]
+
+    @admin.display(description=_("office"), ordering="location__name")
+    def office(self, closure: ClinicClosure) -> str:
+        return closure.location.name if closure.location else _("Every office")
 
 
 @admin.register(BookingAccess)

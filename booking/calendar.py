@@ -45,7 +45,7 @@ def appointment_ics(*, booking: Booking, sequence: int = 0, cancelled: bool = Fa
     else:
         lines = [f"Reference: {booking.reference}", DETAILS[booking.scheduled_meeting]]
     if location.phone:
-        lines.append(f"To change the appointment, call {location.phone}.")
+        lines.append(f"To change the appointment, call {location.phone_display}.")
     if booking.scheduled_meeting == Meeting.IN_PERSON:
         event.add("location", location.full_address)
     event.add("description", "\n".join(lines))

@@ -38,13 +38,24 @@ class Location(models.Model):
     state = models.CharField(_("state"), max_length=2, default="CT")
     postal_code = models.CharField(_("ZIP code"), max_length=10)
     # Left blank until staff enter the real details: none are invented.
-    phone = models.CharField(
-        _("phone"), max_length=30, blank=True, help_text=_("Shown on the site when filled in.")
+    phone = PhoneNumberField(
+        _("phone"), blank=True, region="US", help_text=_("Shown on the site when filled in.")
     )
-    hours = models.TextField(
-        _("opening hours"),
+    public_email = models.EmailField(
+        _("email for patients"),
         blank=True,
-        help_text=_("One line per day or range, e.g. “Mon–Fri 9am–5pm”. Shown when filled in."),
+        help_text=_(
+            "Optional. Shown on the site when filled in; never used for new-request notices."
+        ),
+    )
+    response_promise = models.CharField(
+        _("when we contact new patients"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "How soon the front desk contacts someone who sent a request, e.g. “within one "
+            "business day”. Shown on the form, the confirmation and the email."
+        ),
     )
     notification_email = models.EmailField(
         _("front-desk email"),
@@ -101,12 +112,99 @@ class Location(models.Model):
 
     @property
     def phone_uri(self) -> str:
-        digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
-        return f"tel:{digits}" if digits else ""
+        return f"tel:{self.phone.as_e164}" if self.phone else ""
+
+    @property
+    def phone_display(self) -> str:
+        return self.phone.as_national if self.phone else ""
+
+    @property
+    def weekly_hours(self) -> list["OpeningHours"]:
+        """The opening hours by weekday (prefetch `opening_hours` to read them once).
+
+        An office rebuilt from the shared cache (while the database is down)
+        carries them already, in `known_hours`.
+        """
+        known = getattr(self, "known_hours", None)
+        if known is not None:
+            return known
+        return sorted(self.opening_hours.all(), key=lambda hours: hours.weekday)
 
     @property
     def hours_lines(self) -> list[str]:
-        return [line.strip() for line in self.hours.splitlines() if line.strip()]
+        """'Mon–Fri: 9:00 AM – 5:00 PM' etc.; empty while no hours are entered."""
+        return hours_lines(self.weekly_hours)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(models.Model):
+    """When an office is open on one day of the week. A day with no row is a closed day."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["location", "weekday"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "weekday"], name="openinghours_one_row_per_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="openinghours_weekday_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")),
+                name="openinghours_opens_before_it_closes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens is not None and self.closes is not None and self.opens >= self.closes:
+            raise ValidationError({"closes": _("Closing time must be after opening time.")})
+
+
+def _clock(value: datetime.time) -> str:
+    return f"{value.hour % 12 or 12}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+DAY_ABBREVIATIONS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def hours_lines(weekly: list[OpeningHours]) -> list[str]:
+    """Consecutive days with the same hours share a line: 'Mon–Fri: 9:00 AM – 5:00 PM'."""
+    if not weekly:
+        return []
+    by_day = {hours.weekday: (hours.opens, hours.closes) for hours in weekly}
+    lines, start = [], 0
+    for day in range(1, 8):
+        if day < 7 and by_day.get(day) == by_day.get(start):
+            continue
+        span = DAY_ABBREVIATIONS[start]
+        if day - 1 > start:
+            span += "–" + DAY_ABBREVIATIONS[day - 1]
+        times = by_day.get(start)
+        lines.append(
+            f"{span}: {_clock(times[0])} – {_clock(times[1])}" if times else f"{span}: closed"
+        )
+        start = day
+    return lines
 
 
 class Meeting(models.TextChoices):
@@ -175,10 +273,16 @@ def sees_all_locations(user) -> bool:
     return user.is_superuser or user.has_perm("booking.view_all_locations")
 
 
-def overdue_condition(cutoff: datetime.datetime) -> models.Q:
-    """Still New, nobody has tried to reach them, and waiting since before `cutoff`."""
-    return models.Q(status=Status.NEW, created_at__lt=cutoff) & ~models.Exists(
-        ContactAttempt.objects.filter(booking=models.OuterRef("pk"))
+def overdue_condition(cutoffs: dict[int, datetime.datetime]) -> models.Q:
+    """Still New, nobody has tried to reach them, and waiting since before their office's
+    cutoff (selectors.overdue_cutoffs: office id → moment)."""
+    waited = models.Q(pk__in=[])
+    for location_id, cutoff in cutoffs.items():
+        waited |= models.Q(location_id=location_id, created_at__lt=cutoff)
+    return (
+        models.Q(status=Status.NEW)
+        & waited
+        & ~models.Exists(ContactAttempt.objects.filter(booking=models.OuterRef("pk")))
     )
 
 
@@ -199,16 +303,13 @@ class BookingQuerySet(models.QuerySet):
         """Urgent and nobody has reached the patient yet: these are called first."""
         return self.filter(urgent_unreached=True)
 
-    def with_overdue(self, cutoff: datetime.datetime) -> "BookingQuerySet":
-        """Annotate `is_overdue`; `cutoff` comes from selectors.overdue_cutoff()."""
+    def with_overdue(self, cutoffs: dict[int, datetime.datetime]) -> "BookingQuerySet":
+        """Annotate `is_overdue`; `cutoffs` come from selectors.overdue_cutoffs()."""
         return self.annotate(
             is_overdue=models.ExpressionWrapper(
-                overdue_condition(cutoff), output_field=models.BooleanField()
+                overdue_condition(cutoffs), output_field=models.BooleanField()
             )
         )
-
-    def overdue(self, cutoff: datetime.datetime) -> "BookingQuerySet":
-        return self.filter(overdue_condition(cutoff))
 
     def with_attempts(self) -> "BookingQuerySet":
         """Annotate how many contact attempts were made, and the last one's outcome and time."""
@@ -552,6 +653,17 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A front-desk notice that could not be delivered stays on the staff
+    # pages until someone says they have seen it.
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -672,12 +784,21 @@ class StaffProfile(models.Model):
 
 
 class ClinicClosure(models.Model):
-    """A weekday both offices are closed, such as a public holiday.
+    """A day an office (or every office) is closed, such as a public holiday.
 
     Not a business day: time waiting over it does not make a request overdue.
     """
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"))
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("office"),
+        help_text=_("Leave empty when every office is closed."),
+    )
     reason = models.CharField(
         _("reason"), max_length=120, blank=True, help_text=_("For example, “Thanksgiving”.")
     )
@@ -686,6 +807,16 @@ class ClinicClosure(models.Model):
         ordering = ["-date"]
         verbose_name = _("day the offices are closed")
         verbose_name_plural = _("days the offices are closed")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "location"], name="clinicclosure_once_per_office"
+            ),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=models.Q(location__isnull=True),
+                name="clinicclosure_once_for_all_offices",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.reason}".strip()

@@ -17,6 +17,7 @@ from booking.models import (
     Location,
     Meeting,
     Notification,
+    OpeningHours,
     overdue_condition,
 )
 
@@ -28,7 +29,7 @@ ALL_LOCATIONS_PERMISSION = "view_all_locations"
 CLOSURE_LOOKBACK_DAYS = 60
 
 # The last list of offices read from the database, kept in the shared cache.
-DIRECTORY_KEY = "booking:location-directory"
+DIRECTORY_KEY = "booking:location-directory:2"
 DIRECTORY_FIELDS = (
     "name",
     "slug",
@@ -38,68 +39,112 @@ DIRECTORY_FIELDS = (
     "state",
     "postal_code",
     "phone",
-    "hours",
+    "public_email",
+    "response_promise",
 )
+# Before staff enter an office's hours, the overdue clock counts these.
+DEFAULT_BUSINESS_HOURS = [(weekday, datetime.time(9), datetime.time(17)) for weekday in range(5)]
 
 
 def location_directory() -> list[Location]:
-    """The offices patients can visit, for the pages and their footer.
+    """The offices patients can visit, with their hours, for the pages and their footer.
 
     Every read leaves a copy in the shared cache. While the database cannot
     be reached, that copy is used instead, so pages (and the outage page)
     still tell people where and how to reach the clinic.
     """
     try:
-        rows = list(Location.objects.active().values(*DIRECTORY_FIELDS))
+        locations = list(Location.objects.active().prefetch_related("opening_hours"))
     except (OperationalError, InterfaceError):
         return location_directory_last_known()
+    rows = [
+        {
+            **{field: getattr(location, field) for field in DIRECTORY_FIELDS},
+            "weekly": [(h.weekday, h.opens, h.closes) for h in location.weekly_hours],
+        }
+        for location in locations
+    ]
     cache.set(DIRECTORY_KEY, rows, timeout=None)
-    return [Location(**row) for row in rows]
+    return locations
 
 
 def location_directory_last_known() -> list[Location]:
     """The copy of the directory last read from the database; no query."""
-    return [Location(**row) for row in cache.get(DIRECTORY_KEY, [])]
+    locations = []
+    for row in cache.get(DIRECTORY_KEY, []):
+        fields = {key: value for key, value in row.items() if key != "weekly"}
+        location = Location(**fields)
+        location.known_hours = [
+            OpeningHours(weekday=day, opens=opens, closes=closes)
+            for day, opens, closes in row["weekly"]
+        ]
+        locations.append(location)
+    return locations
 
 
-def overdue_cutoff(*, now: datetime.datetime | None = None) -> datetime.datetime:
-    """The moment BOOKING_OVERDUE_BUSINESS_HOURS business hours before now.
+def overdue_cutoffs(*, now: datetime.datetime | None = None) -> dict[int, datetime.datetime]:
+    """Per office id: the moment BOOKING_OVERDUE_BUSINESS_HOURS of its opening hours ago.
 
-    A request still New that arrived before it is overdue. Business hours
-    are weekdays between BOOKING_BUSINESS_HOURS, local time, except the days
-    staff have entered as closed (ClinicClosure).
+    A request still New that arrived at that office before it, and that
+    nobody has tried to reach, is overdue. Days the office is closed (its own
+    or every office's ClinicClosure) do not count.
     """
-    start_hour, end_hour = settings.BOOKING_BUSINESS_HOURS
-    moment = timezone.localtime(now or timezone.now())
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    closures = list(
+        ClinicClosure.objects.filter(
+            date__range=(today - datetime.timedelta(days=CLOSURE_LOOKBACK_DAYS), today)
+        ).values_list("date", "location_id")
+    )
+    cutoffs = {}
+    for location in Location.objects.prefetch_related("opening_hours"):
+        weekly = [(h.weekday, h.opens, h.closes) for h in location.weekly_hours]
+        closed = {day for day, office in closures if office in (None, location.pk)}
+        cutoffs[location.pk] = business_hours_before(
+            now, weekly=weekly or DEFAULT_BUSINESS_HOURS, closed=closed
+        )
+    return cutoffs
+
+
+def overdue_cutoff(*, location: Location, now: datetime.datetime | None = None):
+    """overdue_cutoffs() for one office."""
+    return overdue_cutoffs(now=now)[location.pk]
+
+
+def business_hours_before(
+    now: datetime.datetime, *, weekly: list[tuple], closed: set[datetime.date]
+) -> datetime.datetime:
+    """The moment BOOKING_OVERDUE_BUSINESS_HOURS open hours before `now`, local time."""
+    hours = {day: (opens, closes) for day, opens, closes in weekly}
+    moment = timezone.localtime(now)
     remaining = datetime.timedelta(hours=settings.BOOKING_OVERDUE_BUSINESS_HOURS)
     day = moment.date()
-    closed = set(
-        ClinicClosure.objects.filter(
-            date__range=(day - datetime.timedelta(days=CLOSURE_LOOKBACK_DAYS), day)
-        ).values_list("date", flat=True)
-    )
-    while True:
-        tz = moment.tzinfo
-        opens = timezone.make_aware(datetime.datetime.combine(day, datetime.time(start_hour)), tz)
-        closes = timezone.make_aware(datetime.datetime.combine(day, datetime.time(end_hour)), tz)
-        if day.weekday() < 5 and day not in closed and moment > opens:
-            end = min(moment, closes)
-            if end - opens >= remaining:
-                return end - remaining
-            remaining -= end - opens
+    for _day in range(CLOSURE_LOOKBACK_DAYS + 7):
+        if day.weekday() in hours and day not in closed:
+            opens_at, closes_at = (
+                timezone.make_aware(datetime.datetime.combine(day, time))
+                for time in hours[day.weekday()]
+            )
+            if moment > opens_at:
+                end = min(moment, closes_at)
+                if end - opens_at >= remaining:
+                    return end - remaining
+                remaining -= end - opens_at
         day -= datetime.timedelta(days=1)
-        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)), tz)
+        moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+    # Closed for longer than we look back: nothing waiting is overdue yet.
+    return timezone.localtime(now) - datetime.timedelta(days=CLOSURE_LOOKBACK_DAYS + 7)
 
 
 def location_summary(
-    *, user, now: datetime.datetime | None = None, overdue_before: datetime.datetime | None = None
+    *, user, now: datetime.datetime | None = None, overdue_before: dict | None = None
 ) -> list[dict]:
     """Per location the user can see: new, urgent (not reached yet), overdue, scheduled this week.
 
-    `overdue_before` is overdue_cutoff(now=now), for a caller that has it already.
+    `overdue_before` is overdue_cutoffs(now=now), for a caller that has it already.
     """
     now = now or timezone.now()
-    overdue_before = overdue_before or overdue_cutoff(now=now)
+    overdue_before = overdue_before or overdue_cutoffs(now=now)
     week_start, week_end = week_bounds(timezone.localdate(now))
     return list(
         Booking.objects.visible_to(user)

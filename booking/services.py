@@ -31,6 +31,7 @@ from booking.models import (
     Location,
     Meeting,
     Notification,
+    OpeningHours,
     TriageNote,
 )
 from booking.selectors import assignable_staff
@@ -218,6 +219,24 @@ def location_save(*, location: Location) -> Location:
     location.save()
     public_content_changed()
     return location
+
+
+@transaction.atomic
+def opening_hours_set(
+    *, location: Location, weekly: list[tuple[int, datetime.time, datetime.time]]
+) -> list[OpeningHours]:
+    """Replace an office's weekly hours: (weekday, opens, closes); a day left out is closed."""
+    rows = [
+        OpeningHours(location=location, weekday=day, opens=opens, closes=closes)
+        for day, opens, closes in weekly
+    ]
+    for row in rows:
+        row.full_clean(exclude=["location"], validate_unique=False)
+    location.opening_hours.all().delete()
+    OpeningHours.objects.bulk_create(rows)
+    # The site shows the hours, and the overdue clock counts them.
+    public_content_changed()
+    return rows
 
 
 # --- Triage ------------------------------------------------------------------

@@ -31,8 +31,21 @@ def medical_clinic(location: Location) -> dict:
         "hasMap": location.map_url,
     }
     if location.phone:
-        data["telephone"] = location.phone
+        data["telephone"] = location.phone.as_e164
+    if location.weekly_hours:
+        data["openingHoursSpecification"] = [
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": f"https://schema.org/{SCHEMA_DAYS[hours.weekday]}",
+                "opens": hours.opens.isoformat("minutes"),
+                "closes": hours.closes.isoformat("minutes"),
+            }
+            for hours in location.weekly_hours
+        ]
     return data
+
+
+SCHEMA_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def medical_web_page(page: HealthPage, *, review: PageReview | None) -> dict:

@@ -234,171 +234,60 @@ def test_note_is_stamped_with_author_and_time_and_never_emailed(staff, mailoutbo
         (datetime.datetime(2026, 11, 28, 11, 0), datetime.datetime(2026, 11, 27, 13, 0)),
     ],
 )
-def test_overdue_counts_business_hours_only(settings, now, cutoff):
+def test_before_hours_are_entered_overdue_counts_weekdays_9_to_5(settings, staff, now, cutoff):
     from booking.selectors import overdue_cutoff
 
     settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
+    milford = staff.staff_profile.locations.get()
 
-    assert overdue_cutoff(now=timezone.make_aware(now)) == timezone.make_aware(cutoff)
+    assert overdue_cutoff(location=milford, now=timezone.make_aware(now)) == (
+        timezone.make_aware(cutoff)
+    )
 
 
-def test_a_closed_day_does_not_count_towards_overdue(settings):
-    from booking.models import ClinicClosure
+def test_the_overdue_clock_counts_each_offices_own_opening_hours(settings, staff):
+    from booking.models import Location
+    from booking.selectors import overdue_cutoffs
+
+    settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
+    milford = Location.objects.get(slug="milford")
+    westport = Location.objects.get(slug="westport")
+    # Milford opens Saturday mornings; Westport keeps the default weekdays.
+    services.opening_hours_set(
+        location=milford,
+        weekly=[(day, datetime.time(8), datetime.time(16)) for day in range(5)]
+        + [(5, datetime.time(9), datetime.time(12))],
+    )
+    saturday_11am = timezone.make_aware(datetime.datetime(2026, 11, 28, 11, 0))
+
+    cutoffs = overdue_cutoffs(now=saturday_11am)
+
+    # Milford: Saturday 9–11 (2 h), then Friday 14:00–16:00 (2 h).
+    assert cutoffs[milford.pk] == timezone.make_aware(datetime.datetime(2026, 11, 27, 14, 0))
+    # Westport: closed Saturday; Friday 13:00–17:00.
+    assert cutoffs[westport.pk] == timezone.make_aware(datetime.datetime(2026, 11, 27, 13, 0))
+
+
+def test_a_closed_day_does_not_count_towards_overdue(settings, staff):
+    from booking.models import ClinicClosure, Location
     from booking.selectors import overdue_cutoff
 
     settings.BOOKING_OVERDUE_BUSINESS_HOURS = 4
+    milford = Location.objects.get(slug="milford")
+    westport = Location.objects.get(slug="westport")
     friday_10am = timezone.make_aware(datetime.datetime(2026, 11, 27, 10, 0))
     # Open all week: Friday 9-10, then Thursday 14:00 is four business hours back.
-    assert overdue_cutoff(now=friday_10am) == timezone.make_aware(
-        datetime.datetime(2026, 11, 26, 14, 0)
-    )
+    thursday_2pm = timezone.make_aware(datetime.datetime(2026, 11, 26, 14, 0))
+    assert overdue_cutoff(location=milford, now=friday_10am) == thursday_2pm
 
     ClinicClosure.objects.create(date=datetime.date(2026, 11, 26), reason="Thanksgiving")
 
     # Friday 9-10, Thanksgiving skipped, then Wednesday 14:00-17:00.
-    assert overdue_cutoff(now=friday_10am) == timezone.make_aware(
-        datetime.datetime(2026, 11, 25, 14, 0)
-    )
+    wednesday_2pm = timezone.make_aware(datetime.datetime(2026, 11, 25, 14, 0))
+    assert overdue_cutoff(location=milford, now=friday_10am) == wednesday_2pm
 
-
-# --- Contact attempts, rescheduling, cancelling, closing ---------------------------
-
-
-def test_reaching_an_urgent_patient_ends_the_urgency_and_moves_new_to_contacted(staff):
-    booking = make_booking(urgent=True)
-    fail_to_reach(booking, staff, times=1)
-    booking.refresh_from_db()
-    assert (booking.urgent_unreached, booking.status) == (True, S.NEW)
-
-    attempt = services.contact_attempt_log(
-        booking=booking, by=staff, channel="phone", outcome="reached", note=" Booked a call back "
-    )
-
-    booking.refresh_from_db()
-    assert attempt.note == "Booked a call back"
-    assert (booking.urgent, booking.urgent_unreached) == (True, False)
-    assert (booking.reached_by, booking.status, booking.status_changed_by) == (
-        staff,
-        S.CONTACTED,
-        staff,
-    )
-    assert Booking.objects.urgent_unreached().count() == 0
-    assert booking.contact_attempts.count() == 2
-
-
-def test_a_voicemail_is_only_left_on_a_phone_call(staff):
-    booking = make_booking()
-
-    with pytest.raises(ValidationError) as error:
-        services.contact_attempt_log(booking=booking, by=staff, channel="text", outcome="voicemail")
-
-    assert "outcome" in error.value.error_dict
-    assert not booking.contact_attempts.exists()
-
-
-def test_the_database_refuses_a_voicemail_that_was_not_a_call(staff):
-    from django.db import IntegrityError
-
-    from booking.models import ContactAttempt
-
-    booking = make_booking()
-    with pytest.raises(IntegrityError):
-        ContactAttempt.objects.create(
-            booking=booking, made_by=staff, channel="email", outcome="voicemail"
-        )
-
-
-def test_no_response_needs_the_configured_number_of_unsuccessful_attempts(staff, settings):
-    settings.BOOKING_NO_RESPONSE_AFTER_ATTEMPTS = 2
-    booking = make_booking()
-    fail_to_reach(booking, staff, times=1)
-
-    with pytest.raises(ValidationError, match="log 2 unsuccessful contact attempts"):
-        services.booking_mark_no_response(booking=booking, by=staff)
-
-    fail_to_reach(booking, staff, times=1)
-    assert services.booking_mark_no_response(booking=booking, by=staff).status == S.NO_RESPONSE
-    with pytest.raises(ValidationError, match="closed"):
-        fail_to_reach(booking, staff, times=1)
-
-
-def test_rescheduling_to_the_same_time_is_refused_never_a_silent_no_op(staff):
-    booking = booking_in(S.SCHEDULED, staff)
-    before = booking.notifications.count()
-
-    with pytest.raises(ValidationError, match="already booked"):
-        services.booking_schedule(
-            booking=booking,
-            by=staff,
-            starts_at=booking.scheduled_for,
-            meeting=booking.scheduled_meeting,
-            video_link=booking.video_link,
-        )
-
-    assert booking.notifications.count() == before
-
-
-def test_a_new_video_link_alone_reschedules_and_tells_the_patient(staff):
-    booking = booking_in(S.SCHEDULED, staff)
-
-    services.booking_schedule(
-        booking=booking,
-        by=staff,
-        starts_at=booking.scheduled_for,
-        meeting=Booking.Meeting.VIDEO,
-        video_link="https://video.example.com/room/new",
-    )
-
-    booking.refresh_from_db()
-    assert booking.video_link == "https://video.example.com/room/new"
-    states = booking.notifications.filter(kind="patient_scheduled").values_list("state", flat=True)
-    assert list(states) == ["superseded", "queued"]
-
-
-def test_a_video_link_is_dropped_when_the_appointment_is_in_person(staff):
-    booking = booking_in(S.SCHEDULED, staff)
-
-    services.booking_schedule(
-        booking=booking,
-        by=staff,
-        starts_at=booking.scheduled_for,
-        meeting=Booking.Meeting.IN_PERSON,
-        video_link="https://video.example.com/room/8841",
-    )
-
-    booking.refresh_from_db()
-    assert (booking.scheduled_meeting, booking.video_link) == ("in_person", "")
-
-
-def test_cancelling_an_appointment_tells_the_patient_and_takes_it_off_the_agenda(staff):
-    from booking.selectors import agenda
-
-    booking = booking_in(S.SCHEDULED, staff)
-    week = timezone.localdate(booking.scheduled_for)
-    assert agenda(user=staff, start=week, days=1)[0]["days"]
-
-    services.booking_cancel_appointment(booking=booking, by=staff)
-
-    booking.refresh_from_db()
-    assert booking.status == S.CONTACTED
-    kinds = list(booking.notifications.values_list("kind", "state"))
-    assert kinds[-2:] == [("patient_scheduled", "superseded"), ("patient_cancelled", "queued")]
-    assert agenda(user=staff, start=week, days=1)[0]["days"] == []
-    with pytest.raises(ValidationError, match="no appointment to cancel"):
-        services.booking_cancel_appointment(booking=booking, by=staff)
-
-
-def test_only_staff_of_the_requests_office_and_managers_can_be_assigned(staff):
-    from booking.selectors import assignable_staff
-
-    westport = make_staff(username="westport-desk", locations=["westport"])
-    manager = make_manager()
-    inactive = make_staff(username="gone", is_active=False)
-    booking = make_booking()
-
-    offered = set(assignable_staff(location=booking.location))
-
-    assert offered == {staff, manager}
-    for person in (westport, inactive):
-        with pytest.raises(ValidationError):
-            services.booking_assign(booking=booking, to=person, by=staff)
+    # A day only one office is closed counts for the other.
+    ClinicClosure.objects.create(date=datetime.date(2026, 11, 25), location=westport)
+    assert overdue_cutoff(location=milford, now=friday_10am) == wednesday_2pm
+    tuesday_2pm = timezone.make_aware(datetime.datetime(2026, 11, 24, 14, 0))
+    assert overdue_cutoff(location=westport, now=friday_10am) == tuesday_2pm

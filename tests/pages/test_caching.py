@@ -1,5 +1,7 @@
 """Reading pages are cached for everyone, and admin changes still show at once."""
 
+import datetime
+
 import pytest
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -90,16 +92,20 @@ def test_location_edited_in_the_admin_shows_up_on_cached_pages(
                 "state": milford.state,
                 "postal_code": milford.postal_code,
                 "phone": "(203) 555-0199",
-                "hours": "Mon–Fri 9am–5pm",
                 "notification_email": "",
+                "opening_hours-TOTAL_FORMS": "1",
+                "opening_hours-INITIAL_FORMS": "0",
+                "opening_hours-0-weekday": "0",
+                "opening_hours-0-opens": "09:00",
+                "opening_hours-0-closes": "17:00",
             },
         )
 
     assert response.status_code == 302
     html = client.get(reverse("pages:locations")).content.decode()
-    assert 'href="tel:2035550199"' in html
-    assert "<li>Mon–Fri 9am–5pm</li>" in html
-    assert "tel:2035550199" in client.get(reverse("pages:home")).content.decode()
+    assert 'href="tel:+12035550199"' in html
+    assert "<br>Mon: 9:00 AM – 5:00 PM<br>Tue–Sun: closed" in html
+    assert "tel:+12035550199" in client.get(reverse("pages:home")).content.decode()
 
 
 def test_review_recorded_in_the_admin_shows_up_on_the_cached_page(
@@ -231,9 +237,13 @@ def test_an_office_change_made_outside_the_admin_refreshes_the_cached_pages(
 
     client.get(reverse("pages:locations"))
     milford = Location.objects.get(slug="milford")
-    milford.hours = "Mon–Fri 9am–5pm"
+    milford.response_promise = "within one business day"
+    weekdays = [(day, datetime.time(9), datetime.time(17)) for day in range(5)]
 
     with django_capture_on_commit_callbacks(execute=True):
         services.location_save(location=milford)
+        services.opening_hours_set(location=milford, weekly=weekdays)
 
-    assert "Mon–Fri 9am–5pm" in client.get(reverse("pages:locations")).content.decode()
+    html = client.get(reverse("pages:locations")).content.decode()
+    assert "within one business day" in html
+    assert "Mon–Fri: 9:00 AM – 5:00 PM<br>Sat–Sun: closed" in html

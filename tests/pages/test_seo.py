@@ -101,7 +101,7 @@ def test_clinic_data_includes_the_phone_once_staff_enter_it(client):
 
     html = client.get(reverse("pages:locations")).content.decode()
 
-    assert json_ld(html)[0]["telephone"] == "(203) 555-0100"
+    assert json_ld(html)[0]["telephone"] == "+12035550100"
 
 
 def test_structured_data_cannot_break_out_of_its_script_element(client):

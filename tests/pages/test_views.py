@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import pytest
@@ -50,18 +51,22 @@ def test_locations_page_hides_phone_and_hours_until_staff_enter_them(client):
 
 
 def test_locations_page_shows_phone_and_hours_once_staff_enter_them(client):
-    make_location(
-        name="Hartford",
-        slug="hartford",
-        phone="(203) 555-0100",
-        hours="Mon–Fri 9am–5pm\n\nSat by appointment",
+    from booking import services
+
+    hartford = make_location(
+        name="Hartford", slug="hartford", phone="(203) 555-0100", public_email="hi@example.org"
+    )
+    services.opening_hours_set(
+        location=hartford,
+        weekly=[(day, datetime.time(9), datetime.time(17)) for day in range(5)]
+        + [(5, datetime.time(9, 30), datetime.time(12))],
     )
 
     html = client.get(reverse("pages:locations")).content.decode()
 
-    assert 'href="tel:2035550100"' in html
-    assert "<li>Mon–Fri 9am–5pm</li>" in html
-    assert "<li>Sat by appointment</li>" in html
+    assert 'href="tel:+12035550100">(203) 555-0100</a>' in html
+    assert 'href="mailto:hi@example.org"' in html
+    assert "Mon–Fri: 9:00 AM – 5:00 PM<br>Sat: 9:30 AM – 12:00 PM<br>Sun: closed" in html
 
 
 def test_locations_page_offers_a_map_and_a_request_link_per_office(client, clinic_locations):
