@@ -46,6 +46,8 @@ def appointment_ics(*, booking: Booking, sequence: int = 0, cancelled: bool = Fa
         lines = [f"Reference: {booking.reference}", DETAILS[booking.scheduled_meeting]]
     if location.phone:
         lines.append(f"To change the appointment, call {location.phone_display}.")
+    elif location.public_email:
+        lines.append(f"To change the appointment, email {location.public_email}.")
     if booking.scheduled_meeting == Meeting.IN_PERSON:
         event.add("location", location.full_address)
     event.add("description", "\n".join(lines))

@@ -131,6 +131,20 @@ class Location(models.Model):
         return sorted(self.opening_hours.all(), key=lambda hours: hours.weekday)
 
     @property
+    def when_we_contact(self) -> str:
+        """The sentence that tells a patient when they will hear from this office."""
+        values = {"promise": self.response_promise, "hours": "; ".join(self.hours_lines)}
+        if self.response_promise and values["hours"]:
+            text = _("We aim to contact you %(promise)s, during opening hours (%(hours)s).")
+        elif self.response_promise:
+            text = _("We aim to contact you %(promise)s.")
+        elif values["hours"]:
+            text = _("Our front desk will contact you during opening hours (%(hours)s).")
+        else:
+            text = _("Our front desk will contact you during office hours.")
+        return text % values
+
+    @property
     def hours_lines(self) -> list[str]:
         """'Mon–Fri: 9:00 AM – 5:00 PM' etc.; empty while no hours are entered."""
         return hours_lines(self.weekly_hours)
