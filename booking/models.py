@@ -133,7 +133,8 @@ class Location(models.Model):
     @property
     def when_we_contact(self) -> str:
         """The sentence that tells a patient when they will hear from this office."""
-        values = {"promise": self.response_promise, "hours": "; ".join(self.hours_lines)}
+        open_days = hours_lines(self.weekly_hours, closed_days=False)
+        values = {"promise": self.response_promise, "hours": "; ".join(open_days)}
         if self.response_promise and values["hours"]:
             text = _("We aim to contact you %(promise)s, during opening hours (%(hours)s).")
         elif self.response_promise:
@@ -201,8 +202,11 @@ def _clock(value: datetime.time) -> str:
 DAY_ABBREVIATIONS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def hours_lines(weekly: list[OpeningHours]) -> list[str]:
-    """Consecutive days with the same hours share a line: 'Mon–Fri: 9:00 AM – 5:00 PM'."""
+def hours_lines(weekly: list[OpeningHours], *, closed_days: bool = True) -> list[str]:
+    """Consecutive days with the same hours share a line: 'Mon–Fri: 9:00 AM – 5:00 PM'.
+
+    With closed_days, days without hours get a line of their own ('Sun: closed').
+    """
     if not weekly:
         return []
     by_day = {hours.weekday: (hours.opens, hours.closes) for hours in weekly}
