@@ -218,9 +218,10 @@ def hours_lines(weekly: list[OpeningHours], *, closed_days: bool = True) -> list
         if day - 1 > start:
             span += "–" + DAY_ABBREVIATIONS[day - 1]
         times = by_day.get(start)
-        lines.append(
-            f"{span}: {_clock(times[0])} – {_clock(times[1])}" if times else f"{span}: closed"
-        )
+        if times:
+            lines.append(f"{span}: {_clock(times[0])} – {_clock(times[1])}")
+        elif closed_days:
+            lines.append(f"{span}: closed")
         start = day
     return lines
 

@@ -126,3 +126,10 @@ def test_the_opening_hours_read_as_days_and_times():
 
     assert hours_lines(weekly) == [HOURS, "Sat: 9:00 AM – 12:30 PM", "Sun: closed"]
     assert hours_lines([]) == []
+
+
+def test_the_contact_promise_names_only_the_open_days(details_entered):
+    assert details_entered.when_we_contact == (
+        "We aim to contact you within one business day, during opening hours "
+        "(Mon–Fri: 9:00 AM – 5:00 PM)."
+    )
