@@ -8,10 +8,13 @@ bump it, and every page is rendered afresh.
 """
 
 import hashlib
+import importlib.util
 from collections.abc import Callable
 from functools import cache as memoize
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
@@ -28,21 +31,64 @@ ENTRY_FORMAT = 2
 PAGE_TIMEOUT = 60 * 60
 
 
-# What a page (and the headers stored with it) is made from.
-RELEASE_SOURCES = ["templates", "static", "pages", "booking", "clinic_site"]
+# The settings that name our code: each package at the project's root that
+# they load from is part of the release (tests/, for one, is not).
+CODE_SETTINGS = ["INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF", "WSGI_APPLICATION"]
 
 
 @memoize
 def release_fingerprint() -> str:
-    """Changes whenever a deploy changes a template, static file or our code."""
+    """Changes whenever a deploy changes a template, static file or our code.
+
+    Made of the hash of collectstatic's manifest (every static file, ours
+    and the packages', by content), or of our static folders where nothing
+    was collected, and of the files of our packages and template folders.
+    Computed once per process.
+    """
     digest = hashlib.sha256()
-    for name in RELEASE_SOURCES:
-        folder = settings.BASE_DIR / name
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
-                digest.update(path.read_bytes())
+    manifest_hash = getattr(staticfiles_storage, "manifest_hash", "")
+    digest.update(f"static manifest {manifest_hash}\n".encode())
+    folders = _code_folders() | _template_folders()
+    if not manifest_hash:
+        folders |= _static_folders()
+    for folder in sorted(folders):
+        for path in sorted(p for p in folder.rglob("*") if _is_source(p)):
+            digest.update(f"{folder.name}/{path.relative_to(folder)}\n".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
+
+
+def _code_folders() -> set[Path]:
+    """Our packages: those at the project's root that the settings load code from."""
+    base = Path(settings.BASE_DIR).resolve()
+    packages = set()
+    for name in CODE_SETTINGS:
+        value = getattr(settings, name)
+        packages |= {
+            dotted.partition(".")[0] for dotted in ([value] if isinstance(value, str) else value)
+        }
+    folders = set()
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        for location in (spec and spec.submodule_search_locations) or []:
+            if Path(location).resolve().parent == base:
+                folders.add(Path(location).resolve())
+    return folders
+
+
+def _template_folders() -> set[Path]:
+    return {Path(folder).resolve() for engine in settings.TEMPLATES for folder in engine["DIRS"]}
+
+
+def _static_folders() -> set[Path]:
+    return {
+        Path(entry[1] if isinstance(entry, tuple | list) else entry).resolve()
+        for entry in settings.STATICFILES_DIRS
+    }
+
+
+def _is_source(path: Path) -> bool:
+    return path.is_file() and path.suffix != ".pyc" and "__pycache__" not in path.parts
 
 
 def page_cache_key(request: HttpRequest) -> str:

@@ -1,6 +1,7 @@
 """Reading pages are cached for everyone, and admin changes still show at once."""
 
 import datetime
+import json
 
 import pytest
 from django.contrib import messages
@@ -187,28 +188,109 @@ def test_a_cached_page_still_refuses_an_unknown_host(client, clinic_locations):
     assert response.status_code == 400
 
 
-def test_a_deploy_that_changes_code_or_templates_starts_a_new_page_cache(settings, tmp_path):
-    from pages.caching import RELEASE_SOURCES, release_fingerprint
+@pytest.fixture
+def release(settings, tmp_path, monkeypatch):
+    """A project of its own for the release key: a package the settings name
+    (clinic_release_probe), templates/, static/ and tests/; returns a function
+    that computes the key afresh."""
+    from pages.caching import release_fingerprint
 
-    for name in RELEASE_SOURCES:
-        (tmp_path / name).mkdir()
-    view = tmp_path / "pages" / "views.py"
-    view.write_text("CONTEXT = 1\n")
+    files = {
+        "clinic_release_probe/__init__.py": "",
+        "clinic_release_probe/views.py": "CONTEXT = 1\n",
+        "clinic_release_probe/templates/probe/part.html": "<p>part</p>\n",
+        "templates/page.html": "<h1>Page</h1>\n",
+        "static/css/site.css": "body { color: black; }\n",
+        "tests/__init__.py": "",
+        "tests/test_views.py": "def test_it(): pass\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
     settings.BASE_DIR = tmp_path
+    settings.ROOT_URLCONF = "clinic_release_probe.urls"
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates"]}]
+    settings.STATICFILES_DIRS = [tmp_path / "static"]
+    settings.STATIC_ROOT = tmp_path / "collected"
 
     def fingerprint() -> str:
         release_fingerprint.cache_clear()
         return release_fingerprint()
 
-    try:
-        before = fingerprint()
-        (tmp_path / "pages" / "__pycache__").mkdir()
-        (tmp_path / "pages" / "__pycache__" / "views.cpython-312.pyc").write_bytes(b"\0")
-        assert fingerprint() == before  # compiled files are not the release
-        view.write_text("CONTEXT = 2\n")
-        assert fingerprint() != before
-    finally:
-        release_fingerprint.cache_clear()
+    yield fingerprint
+    release_fingerprint.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "clinic_release_probe/views.py",
+        "clinic_release_probe/templates/probe/part.html",
+        "templates/page.html",
+        "static/css/site.css",
+    ],
+)
+def test_a_deploy_that_changes_code_templates_or_static_files_starts_a_new_page_cache(
+    release, tmp_path, changed
+):
+    before = release()
+
+    with (tmp_path / changed).open("a") as file:
+        file.write("\n")
+
+    assert release() != before
+
+
+def test_a_new_module_is_part_of_the_release(release, tmp_path):
+    before = release()
+
+    (tmp_path / "clinic_release_probe" / "forms.py").write_text("")
+
+    assert release() != before
+
+
+def test_the_release_is_made_of_our_packages_templates_and_static_files():
+    from pages.caching import _code_folders, _static_folders, _template_folders
+
+    assert {folder.name for folder in _code_folders()} == {"booking", "clinic_site", "pages"}
+    assert {folder.name for folder in _template_folders()} == {"templates"}
+    assert {folder.name for folder in _static_folders()} == {"static"}
+
+
+def test_compiled_files_and_tests_are_not_part_of_the_release(release, tmp_path):
+    before = release()
+
+    for folder in ["clinic_release_probe/__pycache__", "tests/__pycache__"]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "views.cpython-312.pyc").write_bytes(b"\0")
+    (tmp_path / "clinic_release_probe" / "legacy.pyc").write_bytes(b"\0")
+    (tmp_path / "tests" / "test_views.py").write_text("def test_it(): assert True\n")
+    (tmp_path / "tests" / "test_more.py").write_text("")
+
+    assert release() == before
+
+
+def test_after_collectstatic_the_static_files_count_through_the_manifest(
+    release, settings, tmp_path
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    manifest = tmp_path / "collected" / "staticfiles.json"
+    manifest.parent.mkdir()
+
+    def collected(file_hash: str) -> str:
+        paths = {"css/site.css": f"css/site.{file_hash}.css"}
+        manifest.write_text(json.dumps({"paths": paths, "version": "1.1", "hash": file_hash}))
+        settings.STATIC_ROOT = manifest.parent  # storages read the manifest again
+        return release()
+
+    first = collected("5d41402abc4b")
+    (tmp_path / "static" / "css" / "site.css").write_text("changed, not collected yet")
+    assert collected("5d41402abc4b") == first  # what is served has not changed
+    assert collected("7d793037a076") != first
 
 
 def test_urls_of_other_views_never_look_in_the_page_cache(client, clinic_locations, monkeypatch):
