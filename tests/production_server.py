@@ -10,15 +10,27 @@ import http.client
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from django.db.models import Count
+from django_otp.oath import totp
+from django_tasks_db.models import DBTaskResult
+
+from booking.models import Booking, Notification
+from tests.factories import STAFF_PASSWORD, valid_booking_data
 from tests.faults import free_port
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -53,9 +65,23 @@ def manage(env: dict[str, str], *args: str) -> None:
     )
 
 
+@dataclass
+class Server:
+    """A running gunicorn: its master and workers, in a process group of their own."""
+
+    base_url: str
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once, as when a machine dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path) -> Iterator[str]:
-    """Serve the site; yields its base URL once /healthz answers."""
+def gunicorn_server(env: dict[str, str], *, workers: int = 2, log: Path) -> Iterator[Server]:
+    """Serve the site; yields the server once /healthz answers, and stops it all afterwards."""
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     with log.open("wb") as log_file:
@@ -65,18 +91,24 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path) -> Iterator[st
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so nothing outlives it
         )
-    base_url = f"http://127.0.0.1:{port}"
+    server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        _wait_until_healthy(base_url, process, log)
-        yield base_url
+        _wait_until_healthy(server.base_url, process, log)
+        yield server
     finally:
         process.terminate()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.kill()  # a worker left behind by a master that died
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path) -> Iterator[str]:
+    """Serve the site; yields its base URL once /healthz answers."""
+    with gunicorn_server(env, workers=workers, log=log) as server:
+        yield server.base_url
 
 
 def _wait_until_healthy(base_url: str, process: subprocess.Popen, log: Path) -> None:
@@ -112,12 +144,16 @@ class Browser:
     """A minimal HTTP client that keeps cookies, as one visitor's browser.
 
     Requests carry X-Forwarded-Proto: https, as the load balancer adds, so
-    secure cookies and the HTTPS redirect behave as in production.
+    secure cookies and the HTTPS redirect behave as in production. `headers`
+    go with every request; `source_address` is the local address to connect
+    from (any 127.x.y.z works on Linux), to play a visitor at another address.
     """
 
     base_url: str
     cookies: dict[str, str] = field(default_factory=dict)
     timeout: float = 30
+    headers: dict[str, str] = field(default_factory=dict)
+    source_address: str | None = None
 
     def request(self, method: str, path: str, body: bytes = b"", headers=None) -> Response:
         url = urllib.parse.urlsplit(self.base_url)
@@ -125,11 +161,15 @@ class Browser:
             "Host": url.netloc,
             "X-Forwarded-Proto": "https",
             "User-Agent": "clinic-drill",
+            **self.headers,
             **(headers or {}),
         }
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=self.timeout)
+        source = (self.source_address, 0) if self.source_address else None
+        connection = http.client.HTTPConnection(
+            url.hostname, url.port, timeout=self.timeout, source_address=source
+        )
         try:
             connection.request(method, path, body=body or None, headers=all_headers)
             raw = connection.getresponse()
@@ -167,3 +207,196 @@ def hidden_inputs(html: str) -> dict[str, str]:
         if name:
             fields[name.group(1)] = value.group(1) if value else ""
     return fields
+
+
+class _FormFields(HTMLParser):
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.in_form = False
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_form = attrs.get("id") == self.form_id
+        if not self.in_form or "name" not in attrs and tag != "option":
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.fields.append((attrs["name"], attrs.get("value") or "on"))
+            elif kind not in ("submit", "button", "image", "reset", "file"):
+                self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "select":
+            self._select, self._options = attrs["name"], []
+        elif tag == "option" and self._select is not None:
+            self._options.append((attrs.get("value") or "", "selected" in attrs))
+        elif tag == "textarea":
+            self._textarea, self._text = attrs["name"], ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select" and self._select is not None:
+            chosen = [value for value, selected in self._options if selected]
+            self.fields += [(self._select, v) for v in chosen or [self._options[0][0]]]
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+
+
+def form_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+    """What a browser would send for the form as the page shows it."""
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    return parser.fields
+
+
+def log_in_staff(browser: Browser, admin: str, *, username: str, device) -> None:
+    """Log in through the admin's two-factor login page, as staff do."""
+    login = browser.get(admin + "login/")
+    logged_in = browser.post_form(
+        admin + "login/",
+        {
+            **hidden_inputs(login.text),
+            "username": username,
+            "password": STAFF_PASSWORD,
+            "otp_token": f"{totp(device.bin_key):06d}",
+            "next": admin,
+        },
+    )
+    assert logged_in.status == 302, "the two-factor login failed"
+
+
+FORM = "/request-consultation/"
+REFERENCE = re.compile(r'confirmation-panel__reference">(KC-[A-Z0-9]{6})<')
+# A patient who sees an error page, or no answer, tries again a moment later;
+# the same form is sent RESENDS times at most.
+RESENDS = 5
+PATIENCE_SECONDS = 0.2
+
+
+@dataclass
+class Answer:
+    at: float  # seconds into the run when it came back
+    status: int | None  # None: no answer at all (refused, reset, timed out)
+    served_by: str  # the X-Served-By header of the load balancer, when there is one
+
+
+@dataclass
+class Patients:
+    """Patients sending consultation requests at machine speed, and what they saw.
+
+    Each one opens the form, sends it and opens the confirmation, again and
+    again until the time is up; every third one double-clicks (the same form
+    again, from another connection). As people do, a patient who gets an
+    error page or no answer sends the same form again (RESENDS times at most).
+    """
+
+    base_url: str
+    answers: list[Answer] = field(default_factory=list)
+    confirmed: dict[str, str] = field(default_factory=dict)  # email → reference shown
+    unconfirmed: set[str] = field(default_factory=set)  # sent, but never confirmed
+    submissions: int = 0  # forms sent, resends and double clicks included
+    seconds: float = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _start: float = 0
+
+    def run(
+        self, clients: int, seconds: float, *, meanwhile: Callable[[], None] | None = None
+    ) -> "Patients":
+        """Send for `seconds`; `meanwhile` runs in this thread while the patients send."""
+        self._start = time.monotonic()
+        deadline = self._start + seconds
+        with ThreadPoolExecutor(clients) as pool:
+            futures = [pool.submit(self._patient, n, deadline) for n in range(clients)]
+            if meanwhile is not None:
+                meanwhile()
+            for future in futures:
+                future.result()
+        self.seconds = time.monotonic() - self._start
+        return self
+
+    def now(self) -> float:
+        return time.monotonic() - self._start
+
+    @property
+    def statuses(self) -> Counter:
+        return Counter(answer.status for answer in self.answers)
+
+    @property
+    def errors(self) -> list[Answer]:
+        """Answers that were 5xx, or never came."""
+        return [a for a in self.answers if a.status is None or a.status >= 500]
+
+    def _patient(self, number: int, deadline: float) -> None:
+        attempt = 0
+        while time.monotonic() < deadline:
+            attempt += 1
+            email = f"load-{number}-{attempt}@example.com"
+            browser = Browser(self.base_url)
+            form = self._send(partial(browser.get, FORM))
+            if form is None or form.status != 200:
+                time.sleep(PATIENCE_SECONDS)
+                continue
+            answers = valid_booking_data(email=email, **hidden_inputs(form.text))
+            sent = self._until_answered(partial(browser.post_form, FORM, answers), submission=True)
+            if attempt % 3 == 0:
+                double_click = Browser(self.base_url, cookies=dict(browser.cookies))
+                self._send(partial(double_click.post_form, FORM, answers), submission=True)
+            done = None
+            if sent is not None and sent.status == 302:
+                done = self._until_answered(partial(browser.get, sent.headers["Location"]))
+            with self._lock:
+                if done is not None and done.status == 200:
+                    self.confirmed[email] = REFERENCE.search(done.text).group(1)
+                else:
+                    self.unconfirmed.add(email)
+
+    def _until_answered(
+        self, request: Callable[[], Response], *, submission: bool = False
+    ) -> Response | None:
+        for _ in range(RESENDS):
+            response = self._send(request, submission=submission)
+            if response is not None and response.status < 500:
+                break
+            time.sleep(PATIENCE_SECONDS)
+        return response
+
+    def _send(
+        self, request: Callable[[], Response], *, submission: bool = False
+    ) -> Response | None:
+        try:
+            response = request()
+        except (OSError, http.client.HTTPException):
+            response = None
+        answer = Answer(self.now(), None, "")
+        if response is not None:
+            answer.status = response.status
+            answer.served_by = response.headers.get("X-Served-By", "")
+        with self._lock:
+            self.submissions += submission
+            self.answers.append(answer)
+        return response
+
+
+def assert_each_confirmation_is_one_row(confirmed: dict[str, str]) -> None:
+    """Each confirmation a patient saw is one stored request with its two emails
+    queued, and no request is stored that nobody saw confirmed."""
+    stored = list(Booking.objects.values_list("email", "reference"))
+    assert len(stored) == len(confirmed)
+    assert dict(stored) == confirmed
+    per_booking = Notification.objects.values("booking").annotate(n=Count("id"))
+    assert {row["n"] for row in per_booking} == {2}  # front desk and patient
+    assert DBTaskResult.objects.count() == 2 * len(confirmed)

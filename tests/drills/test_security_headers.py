@@ -4,12 +4,9 @@ carries the security headers; private pages are never stored by a cache."""
 import re
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import STAFF_PASSWORD, make_booking, make_staff, valid_booking_data
-from tests.production_server import Browser, gunicorn, hidden_inputs
+from tests.factories import make_booking, valid_booking_data
+from tests.production_server import Browser, gunicorn, hidden_inputs, log_in_staff
 
 ADMIN = "/staff-desk/"
 FORM = "/request-consultation/"
@@ -62,17 +59,9 @@ def html_header_problems(response, *, private: bool) -> list[str]:
     return problems
 
 
-def test_every_page_type_sends_the_security_headers(production_site, clinic_locations):
+def test_every_page_type_sends_the_security_headers(production_site, manager_authenticator):
     make_booking()
     booking_id = make_booking(email="second@example.com").pk
-    staff = make_staff(
-        username="manager", group="Clinic manager", locations=("milford", "westport")
-    )
-    # The tests' fast hasher is unknown to production settings.
-    hasher = PBKDF2PasswordHasher()
-    staff.password = hasher.encode(STAFF_PASSWORD, hasher.salt())
-    staff.save(update_fields=["password"])
-    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
     patient = Browser(production_site)
     problems: dict[str, list[str]] = {}
 
@@ -96,19 +85,8 @@ def test_every_page_type_sends_the_security_headers(production_site, clinic_loca
     check("confirmation", patient.get(sent.headers["Location"]), private=True)
 
     staff_browser = Browser(production_site)
-    login = staff_browser.get(ADMIN + "login/")
-    check("admin login", login, private=True)
-    logged_in = staff_browser.post_form(
-        ADMIN + "login/",
-        {
-            **hidden_inputs(login.text),
-            "username": "manager",
-            "password": STAFF_PASSWORD,
-            "otp_token": f"{totp(device.bin_key):06d}",
-            "next": ADMIN,
-        },
-    )
-    assert logged_in.status == 302, "the two-factor login failed"
+    check("admin login", staff_browser.get(ADMIN + "login/"), private=True)
+    log_in_staff(staff_browser, ADMIN, username="manager", device=manager_authenticator)
     for path in [
         "",
         "booking/booking/",
