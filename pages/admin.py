@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pages import services
 from pages.content import HEALTH_PAGES
-from pages.models import PageReview
+from pages.models import ClinicFacts, PageReview
 
 DUE_SOON_DAYS = 30
 
@@ -63,4 +65,62 @@ class PageReviewAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "pages_never_reviewed": [page for page in HEALTH_PAGES if page.key not in reviewed],
         }
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(ClinicFacts)
+class ClinicFactsAdmin(admin.ModelAdmin):
+    """The one set of clinic facts: edited in place, never added twice or deleted."""
+
+    fieldsets = [
+        (
+            _("Ways of giving ketamine that we offer"),
+            {
+                "description": _(
+                    "While none is ticked, the pages say staff will tell patients which "
+                    "methods we offer."
+                ),
+                "fields": ["offers_iv_infusion", "offers_intramuscular", "offers_esketamine"],
+            },
+        ),
+        (
+            _("Treatment visits"),
+            {
+                "description": _(
+                    "Each is shown to patients as written. While a field is blank, the pages "
+                    "say that staff will tell the patient."
+                ),
+                "fields": [
+                    "monitoring_after_session",
+                    "visit_length",
+                    "eating_drinking_rule",
+                    "out_of_hours",
+                ],
+            },
+        ),
+        (_("Cost"), {"fields": ["consultation_cost"]}),
+        (
+            _("Our physician"),
+            {
+                "description": _("Shown on the physician page once filled in."),
+                "fields": ["physician_specialty", "physician_board_certification"],
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        # The data migration creates the row; this only matters if it was removed.
+        return super().has_add_permission(request) and not ClinicFacts.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # The pages show these facts: the service refreshes them.
+    def save_model(self, request, obj, form, change):
+        services.clinic_facts_save(facts=obj)
+
+    def changelist_view(self, request, extra_context=None):
+        facts = ClinicFacts.objects.first()
+        if facts is not None:
+            return redirect(reverse("admin:pages_clinicfacts_change", args=[facts.pk]))
         return super().changelist_view(request, extra_context=extra_context)

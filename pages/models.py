@@ -61,3 +61,127 @@ class PageReview(models.Model):
 
     def is_overdue(self, *, on: datetime.date) -> bool:
         return self.next_review_due < on
+
+
+SENTENCE_FIELDS = [
+    "monitoring_after_session",
+    "visit_length",
+    "eating_drinking_rule",
+    "consultation_cost",
+    "out_of_hours",
+]
+
+
+class ClinicFacts(models.Model):
+    """What this clinic does, as staff have confirmed it; one row, blank until filled in.
+
+    The pages show each fact once it is entered and neutral wording ("staff
+    will tell you …") while it is blank, so nothing about the clinic is
+    guessed on the site.
+    """
+
+    # Always 1: there is exactly one set of facts, created by a data migration.
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+
+    offers_iv_infusion = models.BooleanField(
+        _("offers IV infusion"), default=False, help_text=_("Ketamine as a drip into a vein.")
+    )
+    offers_intramuscular = models.BooleanField(
+        _("offers intramuscular injection"),
+        default=False,
+        help_text=_("Ketamine as a shot into a muscle."),
+    )
+    offers_esketamine = models.BooleanField(
+        _("offers esketamine nasal spray"),
+        default=False,
+        help_text=_("Spravato, in a setting certified under its REMS."),
+    )
+    monitoring_after_session = models.CharField(
+        _("how long patients stay after a session"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "One or two plain sentences, as patients should read them, e.g. “After each "
+            "session, you stay with us for at least … and until …”."
+        ),
+    )
+    visit_length = models.CharField(
+        _("how long a treatment visit takes"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "One or two plain sentences, e.g. “A treatment visit usually takes about … in all, "
+            "including the time you rest afterwards.”"
+        ),
+    )
+    eating_drinking_rule = models.CharField(
+        _("eating and drinking before a session"),
+        max_length=300,
+        blank=True,
+        help_text=_("The rule the physician gives patients, in one or two plain sentences."),
+    )
+    consultation_cost = models.CharField(
+        _("cost of the first consultation"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Whether the first consultation is charged, and how much, in one or two plain "
+            "sentences."
+        ),
+    )
+    out_of_hours = models.CharField(
+        _("outside opening hours"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What a patient should do if they need us when the offices are closed, in one or "
+            "two plain sentences."
+        ),
+    )
+    physician_specialty = models.CharField(
+        _("physician’s specialty"),
+        max_length=120,
+        blank=True,
+        help_text=_("As it should appear on the physician page, e.g. the name of the specialty."),
+    )
+    physician_board_certification = models.CharField(
+        _("physician’s board certification"),
+        max_length=200,
+        blank=True,
+        help_text=_("The certifying board, as it should appear on the physician page."),
+    )
+
+    class Meta:
+        verbose_name = _("clinic facts")
+        verbose_name_plural = _("clinic facts")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="clinicfacts_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Clinic facts"))
+
+    def clean(self) -> None:
+        # Each text fact is shown as written, between other sentences.
+        errors = {}
+        for name in SENTENCE_FIELDS:
+            value = getattr(self, name).strip()
+            setattr(self, name, value)
+            if value and value[-1] not in ".!?":
+                errors[name] = _("End with a full stop: the page shows this as a sentence.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def methods_known(self) -> bool:
+        """Whether staff have said which methods the clinic offers (none ticked: not yet)."""
+        return self.offers_iv_infusion or self.offers_intramuscular or self.offers_esketamine
+
+    @property
+    def methods_offered(self) -> list[str]:
+        labels = [
+            (self.offers_iv_infusion, _("ketamine as an infusion into a vein (IV)")),
+            (self.offers_intramuscular, _("ketamine as a shot into a muscle")),
+            (self.offers_esketamine, _("esketamine nasal spray (Spravato)")),
+        ]
+        return [str(label) for offered, label in labels if offered]

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from clinic_site.public_content import public_content_changed
-from pages.models import PageReview
+from pages.models import ClinicFacts, PageReview
 
 
 @transaction.atomic
@@ -19,3 +19,12 @@ def page_review_save(*, review: PageReview) -> PageReview:
 def page_review_delete(*, review: PageReview) -> None:
     review.delete()
     public_content_changed()
+
+
+@transaction.atomic
+def clinic_facts_save(*, facts: ClinicFacts) -> ClinicFacts:
+    """Record what the clinic does; every page that mentions it shows it from now on."""
+    facts.full_clean()
+    facts.save()
+    public_content_changed()
+    return facts

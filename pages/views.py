@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from booking.selectors import location_directory
@@ -10,6 +11,7 @@ from pages import structured_data
 from pages.caching import cached_page
 from pages.content import HEALTH_PAGES, HEALTH_PAGES_BY_KEY
 from pages.models import PageReview
+from pages.selectors import clinic_facts
 
 DEFAULT_ADMIN_URL = "admin/"
 
@@ -17,13 +19,22 @@ DEFAULT_ADMIN_URL = "admin/"
 @require_safe
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/home.html", {**_locations_context(), "guides": HEALTH_PAGES})
+    return render(
+        request,
+        "pages/home.html",
+        {**_locations_context(), "guides": HEALTH_PAGES, "facts": _facts()},
+    )
 
 
 @require_safe
 @cached_page
 def locations(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/locations.html", _locations_context())
+
+
+def _facts() -> SimpleLazyObject:
+    # Read once per rendering, and only by a page that shows a clinic fact.
+    return SimpleLazyObject(clinic_facts)
 
 
 def _locations_context() -> dict:
@@ -37,7 +48,7 @@ def _locations_context() -> dict:
 @require_safe
 @cached_page
 def page(request: HttpRequest, template_name: str) -> HttpResponse:
-    return render(request, template_name, {"guides": HEALTH_PAGES})
+    return render(request, template_name, {"guides": HEALTH_PAGES, "facts": _facts()})
 
 
 @require_safe
@@ -50,6 +61,7 @@ def health_page(request: HttpRequest, key: str) -> HttpResponse:
         guide.template_name,
         {
             "guide": guide,
+            "facts": _facts(),
             "review": review,
             "review_overdue": review is not None and review.is_overdue(on=timezone.localdate()),
             "structured_data": [structured_data.medical_web_page(guide, review=review)],
