@@ -6,6 +6,9 @@ class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "Bookings"
 
+    def ready(self) -> None:
+        from booking import checks  # noqa: F401  (registers the launch checks)
+
 
 class ClinicAdminConfig(admin_apps.AdminConfig):
     # Named in INSTALLED_APPS in place of django.contrib.admin.

@@ -54,7 +54,14 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Required in production: serving the site refuses to start without it
+# (clinic_site/wsgi.py); tooling (migrate, collectstatic, check) runs without.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL_MISSING = (
+    "REDIS_URL is not set. Production needs the shared Redis cache: per-machine file "
+    "caches break rate limits and page refreshes across machines. Set REDIS_URL "
+    "(e.g. redis://cache.internal:6379/0), or set DJANGO_DEBUG=1 for local development."
+)
 
 # --- Applications -----------------------------------------------------------
 
@@ -299,6 +306,11 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", True),
         "timeout": int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "20")),
     }
+elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend") and os.environ.get(
+    "DJANGO_EMAIL_FILE_PATH"
+):
+    # The folder the file backend writes to (the launch checks insist on one).
+    MAILERS["default"]["OPTIONS"] = {"file_path": os.environ["DJANGO_EMAIL_FILE_PATH"]}
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "Ketamine Center of Connecticut <no-reply@localhost>"
 )

@@ -14,3 +14,8 @@ try:
     settings.SECRET_KEY  # noqa: B018  (Django raises here when it is empty)
 except ImproperlyConfigured:
     raise ImproperlyConfigured(settings.SECRET_KEY_MISSING) from None
+
+# Several machines serve the site: without the shared cache each keeps its
+# own, and rate limits and page refreshes stop holding across them.
+if not settings.DEBUG and not settings.REDIS_URL:
+    raise ImproperlyConfigured(settings.REDIS_URL_MISSING)

@@ -1,0 +1,57 @@
+"""Launch check: every health page carries a current clinical review.
+
+Run by `manage.py check --deploy` and shown to managers in the admin, like
+the booking app's launch checks (booking/checks.py).
+"""
+
+from django.core import checks
+from django.db import DatabaseError
+from django.utils import dateformat, timezone
+
+from booking.checks import LAUNCH_TAG, launch_level
+from pages.content import HEALTH_PAGES
+from pages.models import PageReview
+
+REVIEWS_PATH = "Admin → Educational pages → Page reviews"
+
+
+@checks.register(LAUNCH_TAG, deploy=True)
+def check_health_page_reviews(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """No health page goes out without a clinician's review that is still current."""
+    if app_configs is not None and not any(config.label == "pages" for config in app_configs):
+        return []
+    try:
+        reviews = {
+            review.page: review
+            for review in PageReview.objects.only("page", "last_reviewed", "next_review_due")
+        }
+    except DatabaseError:
+        return [
+            checks.Warning(
+                "Could not read the page reviews: run migrate.",
+                hint="Run `manage.py migrate`, or check DATABASE_URL if the database "
+                "could not be reached; then run this check again.",
+                id="clinic.W002",
+            )
+        ]
+    level = launch_level()
+    today = timezone.localdate()
+    problems = []
+    for page in HEALTH_PAGES:
+        review = reviews.get(page.key)
+        if review is None:
+            message = f"The health page “{page.title}” has no clinical review on record."
+        elif review.is_overdue(on=today):
+            due = dateformat.format(review.next_review_due, "N j, Y")
+            message = f"The clinical review of the health page “{page.title}” was due on {due}."
+        else:
+            continue
+        problems.append(
+            level(
+                message,
+                hint=f"Once a clinician has reviewed it, record the review in {REVIEWS_PATH}.",
+                obj=page.key,
+                id="clinic.E004",
+            )
+        )
+    return problems
