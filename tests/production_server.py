@@ -340,6 +340,15 @@ class Patients:
         """Answers that were 5xx, or never came."""
         return [a for a in self.answers if a.status is None or a.status >= 500]
 
+    def figures(self) -> str:
+        errors = Counter("no answer" if e.status is None else e.status for e in self.errors)
+        return (
+            f"{len(self.answers)} requests sent in {self.seconds:.1f} s, "
+            f"{self.submissions} forms sent (resends and double clicks included), "
+            f"{len(self.confirmed)} confirmed, {len(self.unconfirmed)} never confirmed, "
+            f"{len(self.errors)} errors {dict(errors) if errors else ''}"
+        ).strip()
+
     def _patient(self, number: int, deadline: float) -> None:
         attempt = 0
         while time.monotonic() < deadline:

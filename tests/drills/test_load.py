@@ -18,6 +18,7 @@ def test_fifty_concurrent_clients_lose_nothing_and_store_nothing_twice(
 
     with gunicorn(site_env(url), log=tmp_path / "gunicorn.log") as base_url:
         patients = Patients(base_url).run(CLIENTS, SECONDS)
+    print(f"\nMonday morning, {CLIENTS} clients: {patients.figures()}")
 
     assert patients.errors == [], patients.statuses  # no 5xx, and every request answered
     assert len(patients.confirmed) >= CLIENTS, patients.statuses  # everyone got through
