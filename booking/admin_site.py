@@ -1,18 +1,26 @@
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.urls import path
+from django.core.checks import CheckMessage
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.admin import OTPAdminAuthenticationForm
 
-from booking import staff_services
+from booking import checks as booking_checks
+from booking import services, staff_services
+from booking.models import Booking, Location, Notification, sees_all_locations
 from booking.staff_forms import AuthenticatorCodeField
 from booking.staff_views import AuthenticatorView, StaffAddView
+from pages import checks as pages_checks
 
 # django-axes keeps a failed login's user name in a column this long.
 AXES_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
@@ -86,6 +94,76 @@ class StaffOTPLoginForm(StaffLoginForm, OTPAdminAuthenticationForm):
         pass
 
 
+# --- What managers and the front desk must not miss ---------------------------
+
+
+def launch_problems() -> list[CheckMessage]:
+    """The launch checks' findings (as `check --deploy` reports them): two small queries."""
+    return [
+        *booking_checks.check_launch_settings(),
+        *booking_checks.check_offices(),
+        *pages_checks.check_health_page_reviews(),
+    ]
+
+
+def _fix_link(problem: CheckMessage) -> str:
+    """The admin page where a problem is fixed, when it is fixed in the admin."""
+    if isinstance(problem.obj, Location):
+        return reverse("admin:booking_location_change", args=[problem.obj.pk])
+    if problem.id == "clinic.E004":
+        return reverse("admin:pages_pagereview_changelist")
+    return ""
+
+
+def launch_banner(problems: list[CheckMessage]) -> list[dict]:
+    return [
+        {
+            "id": problem.id,
+            "message": problem.msg,
+            "hint": problem.hint,
+            "serious": problem.is_serious(),
+            "fix_url": _fix_link(problem),
+        }
+        for problem in problems
+    ]
+
+
+UNDELIVERABLE_STATES = [Notification.State.SKIPPED, Notification.State.FAILED]
+# The index and the request list show this many; acknowledging them shows the next.
+NOTICES_SHOWN = 20
+
+
+def undeliverable_notices(user):
+    """Front-desk notices that were skipped (no address) or failed for good, on the
+    requests this user may see."""
+    notices = Notification.objects.filter(
+        kind=Notification.Kind.FRONT_DESK_NEW, state__in=UNDELIVERABLE_STATES
+    )
+    if sees_all_locations(user):
+        # Every request: no need to list them all in a subquery.
+        return notices
+    return notices.filter(booking__in=Booking.objects.visible_to(user).values("pk"))
+
+
+def undelivered_notices(user) -> dict:
+    """Front-desk notices nobody received and nobody has acknowledged yet.
+
+    Only for requests the user may see: managers see every office's, the
+    front desk its own offices'. Urgent first, then the longest waiting.
+    """
+    notices = (
+        undeliverable_notices(user)
+        .filter(acknowledged_at__isnull=True)
+        .select_related("booking__location")
+        .order_by("-booking__urgent", "created_at", "pk")
+    )
+    shown = list(notices[: NOTICES_SHOWN + 1])
+    total = len(shown)
+    if total > NOTICES_SHOWN:
+        shown, total = shown[:NOTICES_SHOWN], notices.count()
+    return {"notices": shown, "total": total, "more": total - len(shown)}
+
+
 class ClinicAdminSite(AdminSite):
     """The staff admin; with STAFF_REQUIRE_2FA, only a TOTP-verified login gets in."""
 
@@ -115,8 +193,66 @@ class ClinicAdminSite(AdminSite):
                 self.admin_view(AuthenticatorView.as_view(admin_site=self)),
                 name="staff_authenticator",
             ),
+            path(
+                "notices/acknowledge/",
+                self.admin_view(self.acknowledge_notices_view),
+                name="notices_acknowledge",
+            ),
             *super().get_urls(),
         ]
+
+    def each_context(self, request: HttpRequest) -> dict:
+        context = super().each_context(request)
+        user = request.user
+        if user.is_active and user.is_staff and sees_all_locations(user):
+            # Once per request: some pages build their context more than once.
+            if not hasattr(request, "_launch_problems"):
+                request._launch_problems = launch_banner(launch_problems())
+            context["launch_problems"] = request._launch_problems
+        return context
+
+    def index(self, request: HttpRequest, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "undelivered": undelivered_notices(request.user),
+        }
+        return super().index(request, extra_context)
+
+    def acknowledge_notices_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: the notices shown, or one of them, have been seen; they leave the pages."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("booking.view_booking"):
+            raise PermissionDenied
+        choice = request.POST.get("acknowledge", "")
+        ids = request.POST.getlist("shown") if choice == "all" else [choice]
+        ids = {int(pk) for pk in ids if pk.isdigit()}
+        if not ids:
+            raise Http404
+        notices = list(
+            undeliverable_notices(request.user).filter(pk__in=ids).select_related("booking")
+        )
+        if len(notices) != len(ids):
+            # Not this user's to see (or not an undelivered notice): simply not found.
+            raise Http404
+        for notice in notices:
+            services.notification_acknowledge(notification=notice, by=request.user)
+        references = ", ".join(sorted(notice.booking.reference for notice in notices))
+        messages.success(
+            request,
+            ngettext(
+                "Acknowledged the notice for %(refs)s.",
+                "Acknowledged the notices for %(refs)s.",
+                len(notices),
+            )
+            % {"refs": references},
+        )
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:index", current_app=self.name)
+        return redirect(target)
 
     def admin_view(self, view, cacheable=False):
         # Django lets browsers cache a few staff pages (password change, the

@@ -136,6 +136,7 @@ def notification_deliver(*, notification_id: int) -> Notification:
         if message is None:
             notification.state = Notification.State.SKIPPED
             notification.save(update_fields=["state"])
+            _log_if_urgent_and_undelivered(notification)
             return notification
         notification.attempts += 1
         try:
@@ -156,6 +157,7 @@ def notification_deliver(*, notification_id: int) -> Notification:
                 notification.attempts,
                 notification.last_error,
             )
+            _log_if_urgent_and_undelivered(notification)
         else:
             notification.state = Notification.State.SENT
             notification.sent_at = now
@@ -164,6 +166,50 @@ def notification_deliver(*, notification_id: int) -> Notification:
             update_fields=["state", "attempts", "last_error", "next_attempt_at", "sent_at"]
         )
         return notification
+
+
+def _log_if_urgent_and_undelivered(notification: Notification) -> None:
+    """An urgent request nobody at the front desk was told about: whoever watches the
+    logs must call. The reference and office only, never what the patient wrote."""
+    booking = notification.booking
+    if notification.kind != Notification.Kind.FRONT_DESK_NEW or not booking.urgent:
+        return
+    if notification.state == Notification.State.SKIPPED:
+        why = "no front-desk email address"
+    elif notification.state == Notification.State.FAILED:
+        why = f"sending failed {notification.attempts} times"
+    else:
+        return
+    logger.error(
+        "URGENT request %s for %s: the front desk was not told (%s); call the patient now",
+        booking.reference,
+        booking.location.slug,
+        why,
+    )
+
+
+@transaction.atomic
+def notification_acknowledge(*, notification: Notification, by: AbstractBaseUser) -> Notification:
+    """Record that someone saw an undelivered front-desk notice; it leaves the staff pages.
+
+    Acknowledging twice keeps the first person and time.
+    """
+    notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    undelivered = notification.kind == Notification.Kind.FRONT_DESK_NEW and notification.state in (
+        Notification.State.SKIPPED,
+        Notification.State.FAILED,
+    )
+    if not undelivered:
+        raise ValidationError(
+            _("Only front-desk notices that could not be delivered are acknowledged."),
+            code="not_undelivered",
+        )
+    if notification.acknowledged_at is None:
+        notification.acknowledged_at = timezone.now()
+        notification.acknowledged_by = by
+        notification.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        logger.info("Notification %s acknowledged by user %s", notification.pk, by.pk)
+    return notification
 
 
 def _build_message(notification: Notification) -> EmailMessage | None:
