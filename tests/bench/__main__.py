@@ -14,10 +14,11 @@ PostgreSQL, Redis) on a throwaway database `clinic_bench`, and prints:
 
 Needs wrk (`apt-get install wrk`), Chromium at /usr/bin/chromium and npx.
 DATABASE_URL names the PostgreSQL server (default: the local one); Redis at
-REDIS_URL (default redis://127.0.0.1:6379/15, flushed) or, if none answers,
-the file cache. The booking rate limits are raised for the run (all load
-comes from one address), and plain-HTTP requests are not redirected
-(requests say they came over HTTPS, as from the load balancer).
+REDIS_URL (default redis://127.0.0.1:6379/15, flushed) is required, as in
+production (the web server refuses to start without it). The booking rate
+limits are raised for the run (all load comes from one address), and
+plain-HTTP requests are not redirected (requests say they came over HTTPS,
+as from the load balancer).
 """
 
 import argparse
@@ -83,15 +84,13 @@ def main() -> None:
         # header; every other request carries it.
         DJANGO_SECURE_SSL_REDIRECT="0",
     )
-    cache = fresh_redis()
-    if cache:
-        env["REDIS_URL"] = cache
+    env["REDIS_URL"] = cache = fresh_redis()
     fresh_database()
     manage(env, "migrate", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     machine = describe_machine()
     print(f"# Benchmarks, {time.strftime('%Y-%m-%d')}: {machine}")
-    print(f"cache: {'Redis' if cache else 'file'}; database: PostgreSQL {BENCH_DB}\n")
+    print(f"cache: Redis {cache}; database: PostgreSQL {BENCH_DB}\n")
 
     with gunicorn(env, log=workdir / "gunicorn-a.log") as base_url:
         article_size = len(Browser(base_url).get(ARTICLE).body)
@@ -124,7 +123,7 @@ def fresh_redis() -> str:
     try:
         redis.Redis.from_url(url).flushdb()
     except redis.ConnectionError:
-        return ""
+        sys.exit(f"Redis does not answer at {url}: production needs it, and so does the bench.")
     return url
 
 
