@@ -43,7 +43,7 @@ def release_fingerprint() -> str:
     Made of the hash of collectstatic's manifest (every static file, ours
     and the packages', by content), or of our static folders where nothing
     was collected, and of the files of our packages and template folders.
-    Computed once per process.
+    Computed once per process, when CachedPageMiddleware is set up.
     """
     digest = hashlib.sha256()
     manifest_hash = getattr(staticfiles_storage, "manifest_hash", "")
@@ -155,6 +155,10 @@ class CachedPageMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # Now, as the application loads: in gunicorn's master (preload_app),
+        # so every worker it forks, now or after a recycle, keeps the key of
+        # the code it runs, even if the files on disk have changed since.
+        release_fingerprint()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # In development, template edits show up straight away.

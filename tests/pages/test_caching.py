@@ -250,6 +250,20 @@ def test_a_new_module_is_part_of_the_release(release, tmp_path):
     assert release() != before
 
 
+def test_the_release_key_is_fixed_when_the_site_loads(release, tmp_path):
+    from pages.caching import CachedPageMiddleware, release_fingerprint
+
+    release_fingerprint.cache_clear()
+    CachedPageMiddleware(lambda request: HttpResponse())  # gunicorn's master, before forking
+    loaded = release_fingerprint()
+
+    (tmp_path / "templates" / "page.html").write_text("<h1>Next release</h1>\n")
+
+    # A worker forked later serves the code loaded, under the key loaded.
+    assert release_fingerprint() == loaded
+    assert release() != loaded
+
+
 def test_the_release_is_made_of_our_packages_templates_and_static_files():
     from pages.caching import _code_folders, _static_folders, _template_folders
 
