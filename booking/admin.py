@@ -21,7 +21,6 @@ from booking import (
     selectors,
     services,
 )
-from booking.admin_site import undelivered_notices
 from booking.models import (
     CLOSED_STATUSES,
     Booking,
@@ -557,7 +556,7 @@ class BookingAdmin(admin.ModelAdmin):
             ),
             "can_export": request.user.has_perm("booking.export_booking"),
             "title": _("Consultation requests"),
-            "undelivered": undelivered_notices(request.user),
+            "undelivered": selectors.undelivered_notices(user=request.user),
         }
         return super().changelist_view(request, extra_context)
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
+from django.core import checks
 from django.core.checks import CheckMessage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -15,12 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.admin import OTPAdminAuthenticationForm
 
-from booking import checks as booking_checks
-from booking import services, staff_services
-from booking.models import Booking, Location, Notification, sees_all_locations
+from booking import selectors, services, staff_services
+from booking.checks import LAUNCH_TAG
+from booking.models import Location, sees_all_locations
 from booking.staff_forms import AuthenticatorCodeField
 from booking.staff_views import AuthenticatorView, StaffAddView
-from pages import checks as pages_checks
 
 # django-axes keeps a failed login's user name in a column this long.
 AXES_USERNAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
@@ -98,12 +98,11 @@ class StaffOTPLoginForm(StaffLoginForm, OTPAdminAuthenticationForm):
 
 
 def launch_problems() -> list[CheckMessage]:
-    """The launch checks' findings (as `check --deploy` reports them): two small queries."""
-    return [
-        *booking_checks.check_launch_settings(),
-        *booking_checks.check_offices(),
-        *pages_checks.check_health_page_reviews(),
-    ]
+    """The launch checks' findings (as `check --deploy` reports them): two small queries.
+
+    Through the check registry, so each app keeps its own checks.
+    """
+    return checks.run_checks(tags=[LAUNCH_TAG], include_deployment_checks=True)
 
 
 def _fix_link(problem: CheckMessage) -> str:
@@ -126,42 +125,6 @@ def launch_banner(problems: list[CheckMessage]) -> list[dict]:
         }
         for problem in problems
     ]
-
-
-UNDELIVERABLE_STATES = [Notification.State.SKIPPED, Notification.State.FAILED]
-# The index and the request list show this many; acknowledging them shows the next.
-NOTICES_SHOWN = 20
-
-
-def undeliverable_notices(user):
-    """Front-desk notices that were skipped (no address) or failed for good, on the
-    requests this user may see."""
-    notices = Notification.objects.filter(
-        kind=Notification.Kind.FRONT_DESK_NEW, state__in=UNDELIVERABLE_STATES
-    )
-    if sees_all_locations(user):
-        # Every request: no need to list them all in a subquery.
-        return notices
-    return notices.filter(booking__in=Booking.objects.visible_to(user).values("pk"))
-
-
-def undelivered_notices(user) -> dict:
-    """Front-desk notices nobody received and nobody has acknowledged yet.
-
-    Only for requests the user may see: managers see every office's, the
-    front desk its own offices'. Urgent first, then the longest waiting.
-    """
-    notices = (
-        undeliverable_notices(user)
-        .filter(acknowledged_at__isnull=True)
-        .select_related("booking__location")
-        .order_by("-booking__urgent", "created_at", "pk")
-    )
-    shown = list(notices[: NOTICES_SHOWN + 1])
-    total = len(shown)
-    if total > NOTICES_SHOWN:
-        shown, total = shown[:NOTICES_SHOWN], notices.count()
-    return {"notices": shown, "total": total, "more": total - len(shown)}
 
 
 class ClinicAdminSite(AdminSite):
@@ -214,7 +177,7 @@ class ClinicAdminSite(AdminSite):
     def index(self, request: HttpRequest, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "undelivered": undelivered_notices(request.user),
+            "undelivered": selectors.undelivered_notices(user=request.user),
         }
         return super().index(request, extra_context)
 
@@ -230,7 +193,9 @@ class ClinicAdminSite(AdminSite):
         if not ids:
             raise Http404
         notices = list(
-            undeliverable_notices(request.user).filter(pk__in=ids).select_related("booking")
+            selectors.undeliverable_notices(user=request.user)
+            .filter(pk__in=ids)
+            .select_related("booking")
         )
         if len(notices) != len(ids):
             # Not this user's to see (or not an undelivered notice): simply not found.

@@ -19,6 +19,7 @@ from booking.models import (
     Notification,
     OpeningHours,
     overdue_condition,
+    sees_all_locations,
 )
 
 NEEDS_REASON_STATUSES = [Booking.Status.NOT_SUITABLE, Booking.Status.REFERRED]
@@ -304,6 +305,44 @@ def _email_entries(booking: Booking):
             if state in (Notification.State.FAILED, Notification.State.SKIPPED)
             else "email",
         )
+
+
+# --- Front-desk notices nobody received ------------------------------------
+
+UNDELIVERABLE_STATES = [Notification.State.SKIPPED, Notification.State.FAILED]
+# The index and the request list show this many; acknowledging them shows the next.
+NOTICES_SHOWN = 20
+
+
+def undeliverable_notices(*, user):
+    """Front-desk notices that were skipped (no address) or failed for good, on the
+    requests this user may see."""
+    notices = Notification.objects.filter(
+        kind=Notification.Kind.FRONT_DESK_NEW, state__in=UNDELIVERABLE_STATES
+    )
+    if sees_all_locations(user):
+        # Every request: no need to list them all in a subquery.
+        return notices
+    return notices.filter(booking__in=Booking.objects.visible_to(user).values("pk"))
+
+
+def undelivered_notices(*, user) -> dict:
+    """Front-desk notices nobody received and nobody has acknowledged yet.
+
+    Only for requests the user may see: managers see every office's, the
+    front desk its own offices'. Urgent first, then the longest waiting.
+    """
+    notices = (
+        undeliverable_notices(user=user)
+        .filter(acknowledged_at__isnull=True)
+        .select_related("booking__location")
+        .order_by("-booking__urgent", "created_at", "pk")
+    )
+    shown = list(notices[: NOTICES_SHOWN + 1])
+    total = len(shown)
+    if total > NOTICES_SHOWN:
+        shown, total = shown[:NOTICES_SHOWN], notices.count()
+    return {"notices": shown, "total": total, "more": total - len(shown)}
 
 
 # --- The agenda ---------------------------------------------------------------
