@@ -688,6 +688,14 @@ class Notification(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("email notification")
         verbose_name_plural = _("email notifications")
+        indexes = [
+            # The staff pages look for undelivered front-desk notices on every view.
+            models.Index(
+                fields=["kind", "created_at"],
+                name="notification_undelivered",
+                condition=models.Q(state__in=["skipped", "failed"], acknowledged_at__isnull=True),
+            ),
+        ]
         constraints = [
             # A booking can be rescheduled or cancelled more than once: each
             # appointment change gets its own email, every other kind goes out once.
