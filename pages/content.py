@@ -5,6 +5,14 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+# The hub lists the pages under these headings, in this order.
+GROUPS = {
+    "understand": _("Understanding the treatment"),
+    "decide": _("Deciding if it is right for you"),
+    "treatment": _("Having treatment"),
+    "questions": _("Questions"),
+}
+
 
 @dataclass(frozen=True)
 class HealthPage:
@@ -14,75 +22,148 @@ class HealthPage:
     path: str
     title: str | Promise
     description: str | Promise  # meta description, hub summary and JSON-LD
+    group: str  # a key of GROUPS
 
     @property
     def template_name(self) -> str:
         return f"pages/{self.key}.html"
 
+    @property
+    def group_title(self) -> str | Promise:
+        return GROUPS[self.group]
 
+
+# In the order of GROUPS: the hub groups neighbouring pages under one heading.
 HEALTH_PAGES = [
     HealthPage(
         "how_it_works",
         "ketamine/how-it-works/",
         _("How ketamine works"),
         _(
-            "What researchers believe ketamine does in the brain, why it can ease depression "
-            "within hours to days, and how medical use differs from recreational use."
+            "What researchers think ketamine does in the brain, and why it can work within days. "
+            "How medical use differs from street use."
         ),
-    ),
-    HealthPage(
-        "risks",
-        "ketamine/risks-and-safety/",
-        _("Risks and safety"),
-        _(
-            "Common short-term side effects of ketamine, rarer serious risks, misuse and "
-            "bladder problems, how we watch over you, and when to call us or 911."
-        ),
-    ),
-    HealthPage(
-        "eligibility",
-        "ketamine/who-is-eligible/",
-        _("Who is eligible"),
-        _(
-            "Who can have ketamine treatment at our clinic, what screening looks at, which "
-            "rules are firm, and when we need to talk with you first."
-        ),
-    ),
-    HealthPage(
-        "what_to_expect",
-        "ketamine/what-to-expect/",
-        _("What to expect"),
-        _(
-            "What happens step by step: the consultation, getting ready, a supervised "
-            "treatment session, going home, follow-up care and a typical course."
-        ),
-    ),
-    HealthPage(
-        "delivery",
-        "ketamine/delivery-and-dosing/",
-        _("Delivery and dosing"),
-        _(
-            "How ketamine can be given (infusion, injection or nasal spray), why a physician "
-            "sets and supervises every dose, and why we treat only in our office."
-        ),
+        "understand",
     ),
     HealthPage(
         "research",
         "ketamine/research/",
         _("What the research shows"),
         _(
-            "What studies show about ketamine for hard-to-treat depression and suicidal "
-            "thoughts, and the limits of what is known so far."
+            "What studies show about ketamine for hard-to-treat depression and thoughts of "
+            "suicide, and what is still not known."
         ),
+        "understand",
+    ),
+    HealthPage(
+        "risks",
+        "ketamine/risks-and-safety/",
+        _("Risks and safety"),
+        _(
+            "Common side effects and rarer, serious risks. Misuse, harm to the bladder, and how "
+            "staff watch over you."
+        ),
+        "understand",
+    ),
+    HealthPage(
+        "eligibility",
+        "ketamine/who-is-eligible/",
+        _("Who is eligible"),
+        _(
+            "Who can have ketamine treatment, what rules it out, what needs a closer look first, "
+            "and which medicines matter."
+        ),
+        "decide",
+    ),
+    HealthPage(
+        "other_options",
+        "ketamine/other-treatments/",
+        _("Other treatment options"),
+        _(
+            "Other ways to treat depression that has not lifted. They include changes to "
+            "medicine, talk therapy, esketamine, TMS and ECT."
+        ),
+        "decide",
+    ),
+    HealthPage(
+        "consent",
+        "ketamine/consent-and-your-rights/",
+        _("Consent and your rights"),
+        _(
+            "Why ketamine for depression is off-label, and what you agree to. Your right to stop,"
+            " and how to raise a concern."
+        ),
+        "decide",
+    ),
+    HealthPage(
+        "cost",
+        "ketamine/cost-and-insurance/",
+        _("Cost and insurance"),
+        _(
+            "What health plans tend to pay for, and what they often do not. How to get a written "
+            "estimate from us."
+        ),
+        "decide",
+    ),
+    HealthPage(
+        "what_to_expect",
+        "ketamine/what-to-expect/",
+        _("What to expect"),
+        _(
+            "The steps from your first visit to a course of sessions: the checks, a session, "
+            "going home and follow-up."
+        ),
+        "treatment",
+    ),
+    HealthPage(
+        "delivery",
+        "ketamine/delivery-and-dosing/",
+        _("Delivery and dosing"),
+        _(
+            "How ketamine can be given: a drip, a shot or a nasal spray. The dose studies used, "
+            "and why a physician sets each dose."
+        ),
+        "treatment",
+    ),
+    HealthPage(
+        "session_day",
+        "ketamine/the-day-of-a-session/",
+        _("The day of a session"),
+        _(
+            "How to get ready for a session: eating and drinking, what to bring, how long you "
+            "stay, and getting home safely."
+        ),
+        "treatment",
+    ),
+    HealthPage(
+        "aftercare",
+        "ketamine/after-a-session/",
+        _("After a session and between sessions"),
+        _(
+            "Who to contact after a session, what to do if your mood drops as the benefit "
+            "fades, and when to call 911 or 988."
+        ),
+        "treatment",
+    ),
+    HealthPage(
+        "longer_term",
+        "ketamine/if-it-helps-and-if-it-does-not/",
+        _("If it helps, and if it does not"),
+        _(
+            "What happens after a course: how a benefit may be kept going, what is not known yet,"
+            " and what if it does not help."
+        ),
+        "treatment",
     ),
     HealthPage(
         "faq",
         "ketamine/questions/",
         _("Frequently asked questions"),
         _(
-            "Short, plain answers to common questions about ketamine treatment for depression"
-            " at our Milford and Westport offices."
+            "Short, plain answers to the questions people ask us most about ketamine for "
+            "depression."
         ),
+        "questions",
     ),
 ]
 HEALTH_PAGES_BY_KEY = {page.key: page for page in HEALTH_PAGES}

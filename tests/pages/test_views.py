@@ -96,10 +96,10 @@ def test_health_page_is_headed_with_its_title(client, guide):
     assert re.search(rf"<h1>{re.escape(str(guide.title))}</h1>", html)
 
 
-def test_physician_page_names_dr_ang_as_board_certified_supervisor(client):
+def test_physician_page_names_dr_ang_as_the_supervising_physician(client):
     html = client.get(reverse("pages:physician")).content.decode()
 
-    assert "Dr. Gino Ang is a board-certified physician" in html
+    assert "Dr. Gino Ang is the physician in charge of ketamine treatment" in html
     assert "supervises every ketamine treatment" in html
 
 
