@@ -66,3 +66,50 @@ def test_next_steps_offer_a_consultation_and_the_crisis_line_on_a_phone(site_pag
     next_steps.scroll_into_view_if_needed()
     expect(next_steps.get_by_role("link", name="Request a consultation")).to_be_visible()
     expect(next_steps.locator("a[href='tel:988']")).to_be_visible()
+
+
+# The pages issue 12 changed or added, plus the hub and the physician page.
+CHANGED_PAGES = [
+    "pages:home",
+    "pages:guide",
+    "pages:physician",
+    *(f"pages:{guide.key}" for guide in HEALTH_PAGES),
+]
+SCREEN_WIDTHS = [390, 1280]
+
+
+@pytest.fixture
+def facts_and_phone_entered(site_page):
+    """The other way the pages render: every clinic fact and an office phone entered."""
+    from booking import services as booking_services
+    from booking.models import Location
+    from pages import services
+    from pages.models import ClinicFacts
+
+    milford = Location.objects.get(slug="milford")
+    milford.phone = "+12035550142"
+    booking_services.location_save(location=milford)
+    facts = ClinicFacts.objects.first() or ClinicFacts()
+    facts.offers_iv_infusion = facts.offers_esketamine = True
+    for name in ["monitoring_after_session", "visit_length", "eating_drinking_rule"]:
+        setattr(facts, name, "Staff entered this sentence for the test.")
+    facts.consultation_cost = facts.out_of_hours = "Staff entered this sentence for the test."
+    facts.physician_specialty = "Test specialty"
+    facts.physician_board_certification = "Test board"
+    services.clinic_facts_save(facts=facts)
+
+
+@pytest.mark.parametrize("name", CHANGED_PAGES)
+@pytest.mark.parametrize("entered", [False, True], ids=["facts-blank", "facts-entered"])
+def test_changed_page_reads_well_on_a_phone_and_a_desktop(site_page: Page, request, name, entered):
+    if entered:
+        request.getfixturevalue("facts_and_phone_entered")
+    site_page.goto(site_page.live_server_url + reverse(name))
+
+    for width in SCREEN_WIDTHS:
+        site_page.set_viewport_size({"width": width, "height": 900})
+        assert axe_violations(site_page) == []
+        assert site_page.evaluate("document.documentElement.scrollWidth") <= width
+        label = name.removeprefix("pages:")
+        state = "entered" if entered else "blank"
+        site_page.screenshot(path=f"/tmp/pages-{label}-{state}-{width}.png", full_page=True)
