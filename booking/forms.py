@@ -1,7 +1,9 @@
 import datetime
+import re
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable, Collection
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout
@@ -9,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -28,10 +31,22 @@ from booking.models import (
 from booking.selectors import assignable_staff
 
 TOKEN_SALT = "booking.form-token"
+# A form token is good for four hours after the page was loaded. The form
+# takes about five minutes; four hours covers a person who is interrupted
+# (a call, a school run, a meeting) and comes back to the open tab, while a
+# token copied out of a page is useless by the evening. An expired token
+# costs one more press of Send: the answers stay and a fresh token comes.
+FORM_TOKEN_MAX_AGE = 4 * 60 * 60
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 BEST_TIME_CHOICES = [
     (name, Booking._meta.get_field(name).verbose_name.capitalize()) for name in BEST_TIME_FIELDS
 ]
+# Zero-width joiners that Persian, Arabic and Indic names need between two
+# letters; anywhere else they are as invisible as any format character.
+WORD_JOINERS = "\u200c\u200d"
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")  # an office slug (Location.slug)
+# What a typed date looks like: 03/27/1985, 3-27-1985 or 1985-03-27.
+DATE_SHAPE = re.compile(r"\d{1,2}[/-]\d{1,2}[/-]\d{4}|\d{4}-\d{1,2}-\d{1,2}")
 
 
 def reject_control_characters(value: str) -> None:
@@ -44,8 +59,71 @@ def reject_control_characters(value: str) -> None:
             )
 
 
-def new_form_token() -> str:
-    return signing.dumps({"key": str(uuid.uuid4()), "started": int(time.time())}, salt=TOKEN_SALT)
+def _joins_two_letters(value: str, index: int) -> bool:
+    def is_letter(ch: str) -> bool:
+        return unicodedata.category(ch)[0] in "LM"
+
+    return (
+        0 < index < len(value) - 1 and is_letter(value[index - 1]) and is_letter(value[index + 1])
+    )
+
+
+def has_hidden_characters(value: str) -> bool:
+    """Line breaks, control and format characters (such as U+202E, which turns
+    the text that follows around, or the zero-width space U+200B)."""
+    for index, ch in enumerate(value):
+        if ch in WORD_JOINERS and _joins_two_letters(value, index):
+            continue
+        if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            return True
+    return False
+
+
+def one_line_name(message: str) -> Callable[[str], None]:
+    def validate(value: str) -> None:
+        if has_hidden_characters(value):
+            raise forms.ValidationError(message, code="hidden_character")
+
+    return validate
+
+
+def session_tag(session_key: str) -> str:
+    """A keyed hash of a session key: a token names its session without revealing the key."""
+    return salted_hmac("booking.form-token.session", session_key, algorithm="sha256").hexdigest()[
+        :32
+    ]
+
+
+def new_form_token(*, session: str = "", started: float | None = None) -> str:
+    """A signed token for one filling-in of the form: a fresh submission key,
+    when the form was given out and, when known, the browser session it was
+    given to."""
+    payload = {
+        "key": str(uuid.uuid4()),
+        "started": int(time.time() if started is None else started),
+    }
+    if session:
+        payload["sid"] = session
+    return signing.dumps(payload, salt=TOKEN_SALT)
+
+
+def answers_fingerprint(answers: dict) -> str:
+    """A keyed hash of a request's answers: equal answers, equal fingerprint."""
+    canonical = repr(
+        sorted(
+            (name, str(value.pk if isinstance(value, models.Model) else value))
+            for name, value in answers.items()
+        )
+    )
+    return salted_hmac("booking.fingerprint", canonical, algorithm="sha256").hexdigest()
+
+
+def stored_answers(booking: Booking) -> dict:
+    """The answers a stored request holds, in the form's terms (no query)."""
+    answers = {name: getattr(booking, name) for name in BookingForm.Meta.fields}
+    answers["location"] = booking.location_id
+    answers.update({name: getattr(booking, name) for name in BEST_TIME_FIELDS})
+    return answers
 
 
 def yes_no_field(label, *, required_message, help_text="") -> forms.TypedChoiceField:
@@ -59,10 +137,40 @@ def yes_no_field(label, *, required_message, help_text="") -> forms.TypedChoiceF
     )
 
 
-class BookingForm(forms.ModelForm):
-    """The consultation request form. Only validates; booking.services saves."""
+class SlugChoiceField(forms.ModelChoiceField):
+    """Chosen by slug; a value no slug could have is refused before any query
+    (PostgreSQL refuses a NUL character in a query with an error)."""
 
-    location = forms.ModelChoiceField(
+    def to_python(self, value):
+        if value not in self.empty_values and not SLUG.fullmatch(str(value)):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class DateOfBirthField(forms.DateField):
+    """A typed date; one that looks like a date but is not (02/30/1990) says so."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            typed = str(value).strip()
+            if error.code == "invalid" and DATE_SHAPE.fullmatch(typed):
+                raise ValidationError(
+                    self.error_messages["not_a_date"], code="not_a_date", params={"value": typed}
+                ) from None
+            raise
+
+
+class BookingForm(forms.ModelForm):
+    """The consultation request form. Only validates; booking.services saves.
+
+    `session` gives the tag new form tokens carry (the browser session, made
+    when first needed); `accepted_sessions` are the tags a posted token may
+    carry: this browser's session now and before its key last changed.
+    """
+
+    location = SlugChoiceField(
         label=_("Which office would suit you?"),
         queryset=Location.objects.active(),
         to_field_name="slug",
@@ -73,14 +181,18 @@ class BookingForm(forms.ModelForm):
             "invalid_choice": _("Choose one of the offices listed"),
         },
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = DateOfBirthField(
         label=_("Date of birth"),
-        help_text=_("For example, 03/27/1985. You must be 18 or older."),
-        input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "autocomplete": "bday"}),
+        help_text=_("Month, day and year, for example 03/27/1985. You must be 18 or older."),
+        input_formats=["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%m/%d/%Y", attrs={"autocomplete": "bday"}),
         error_messages={
             "required": _("Enter your date of birth"),
             "invalid": _("Enter your date of birth as month/day/year, like 03/27/1985"),
+            "not_a_date": _(
+                "%(value)s is not a real date. Check the month and the day, "
+                "like 03/27/1985 for March 27, 1985"
+            ),
         },
     )
     phone = PhoneNumberField(
@@ -171,10 +283,7 @@ class BookingForm(forms.ModelForm):
         }
         help_texts = {
             "antidepressants": _("Count each medicine once, even if you took it more than once."),
-            "message": _(
-                "Up to 1,000 characters. Please do not include anything urgent: "
-                "we read requests during office hours."
-            ),
+            "message": _("Up to 1,000 characters"),
         }
         widgets = {
             "meeting": forms.RadioSelect,
@@ -184,7 +293,9 @@ class BookingForm(forms.ModelForm):
             "contact_method": forms.RadioSelect,
             "diagnosed": forms.RadioSelect,
             "antidepressants": forms.RadioSelect,
-            "message": forms.Textarea(attrs={"rows": 4}),
+            "message": forms.Textarea(
+                attrs={"rows": 4, "aria-describedby": "id_message_helptext id_message_note"}
+            ),
         }
         error_messages = {
             "meeting": {
@@ -222,19 +333,33 @@ class BookingForm(forms.ModelForm):
             "heard_about": {"invalid_choice": _("Choose one of the answers listed")},
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        session: Callable[[], str] | None = None,
+        accepted_sessions: Collection[str] = (),
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.session = session
+        self.accepted_sessions = set(accepted_sessions)
         self.fields["consent_privacy"].label = format_html(
             _('I have read the <a href="{}">privacy notice</a>'), reverse("pages:privacy")
         )
-        for name in ("first_name", "last_name", "email", "message"):
+        self.fields["first_name"].validators.append(
+            one_line_name(_("Type your first name again: it has a hidden character or line break"))
+        )
+        self.fields["last_name"].validators.append(
+            one_line_name(_("Type your last name again: it has a hidden character or line break"))
+        )
+        for name in ("email", "message"):
             self.fields[name].validators.append(reject_control_characters)
         self.fields["message"].widget.attrs["maxlength"] = Booking.MESSAGE_MAX_LENGTH
         # RadioSelect would otherwise offer a blank "---------" choice.
         for name in ("meeting", "contact_method", "diagnosed", "antidepressants"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
         if not self.is_bound:
-            self.initial.setdefault("form_token", new_form_token())
+            self.initial.setdefault("form_token", self._new_token())
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -259,12 +384,29 @@ class BookingForm(forms.ModelForm):
                 "antidepressants",
                 "seeing_clinician",
                 "message",
+                HTML(
+                    format_html(
+                        '<p id="id_message_note" class="form-text field-note">{}</p>',
+                        _(
+                            "Please do not include anything urgent: "
+                            "we read requests during office hours."
+                        ),
+                    )
+                ),
             ),
             Div("urgent", HTML('{% include "booking/_safety_alert.html" %}'), css_class="safety"),
             Fieldset(_("Before you send"), "consent_contact", "consent_privacy", "heard_about"),
             Div("website", css_class="hp-field", aria_hidden="true"),
             "form_token",
         )
+
+    def _new_token(self, started: float | None = None) -> str:
+        return new_form_token(session=self.session() if self.session else "", started=started)
+
+    def _replace_token(self, started: float | None = None) -> None:
+        """Send the page back with a fresh token, keeping what they typed."""
+        self.data = self.data.copy()
+        self.data["form_token"] = self._new_token(started)
 
     def validate_constraints(self) -> None:
         # The fields, clean() and Booking.clean() check every rule of the
@@ -284,16 +426,35 @@ class BookingForm(forms.ModelForm):
         try:
             token = signing.loads(self.cleaned_data["form_token"], salt=TOKEN_SALT)
             self.submission_key = uuid.UUID(token["key"])
-            started = float(token["started"])
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            # Keep what they typed; a fresh token goes out with the page.
-            self.data = self.data.copy()
-            self.data["form_token"] = new_form_token()
+            self.started = float(token["started"])
+            bound_to = token.get("sid", "")
+        except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
+            self._replace_token()
             raise forms.ValidationError(
                 _("This form could not be checked. Please check your answers and send again."),
                 code="bad_token",
             ) from None
-        if time.time() - started < settings.BOOKING_MIN_FILL_SECONDS:
+        # A genuine token that has aged, or that belongs to another browser:
+        # the new one may be sent straight away.
+        ready = time.time() - settings.BOOKING_MIN_FILL_SECONDS
+        if time.time() - self.started > FORM_TOKEN_MAX_AGE:
+            self._replace_token(started=ready)
+            raise forms.ValidationError(
+                _(
+                    "This form was open for a long time, so we need you to send it again. "
+                    "Your answers are still here: check them and press Send request."
+                ),
+                code="expired_token",
+            )
+        # Tokens from before tokens named their session (open tabs at a
+        # release, and tokens signed by our own test tools) carry no "sid".
+        if bound_to and bound_to not in self.accepted_sessions:
+            self._replace_token(started=ready)
+            raise forms.ValidationError(
+                _("This form could not be checked. Please check your answers and send again."),
+                code="other_session",
+            )
+        if time.time() - self.started < settings.BOOKING_MIN_FILL_SECONDS:
             raise forms.ValidationError(
                 _("That was very quick. Please check your answers, then send again."),
                 code="too_fast",
@@ -320,9 +481,25 @@ class BookingForm(forms.ModelForm):
 
     def fingerprint(self) -> str:
         """A keyed hash of the answers: equal answers, equal fingerprint."""
-        fields = self.booking_fields()
-        canonical = repr(sorted((name, str(value)) for name, value in fields.items()))
-        return salted_hmac("booking.fingerprint", canonical, algorithm="sha256").hexdigest()
+        return answers_fingerprint(self.booking_fields())
+
+    def new_submission(self) -> None:
+        """Carry these answers as a new submission: a fresh token, the same time taken."""
+        self._replace_token(started=self.started)
+
+    def refuse_sent_token(self) -> None:
+        """The token was already used with other answers: keep these, name nothing else."""
+        self._replace_token(started=time.time() - settings.BOOKING_MIN_FILL_SECONDS)
+        self.add_error(
+            None,
+            ValidationError(
+                _(
+                    "This form has been sent already, so these answers were not sent. "
+                    "Check them and press Send request to send them as a new request."
+                ),
+                code="token_used",
+            ),
+        )
 
     @property
     def under_age(self) -> bool:

@@ -1,6 +1,13 @@
-"""A fixed-window rate limiter on Django's cache, shared by every worker."""
+"""A fixed-window rate limiter on Django's cache, shared by every worker.
 
+Counting is atomic on Redis (production), where add() and incr() are single
+commands; the local file cache counts with a read and a write, good enough
+for one developer. The tests' in-memory cache is atomic within the process.
+"""
+
+import contextlib
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -8,6 +15,9 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 WINDOW_SECONDS = 3600
+# Counters outlive their window a little, so a slot given back just after
+# the hour turns still finds its counter.
+KEY_TIMEOUT = WINDOW_SECONDS + 60
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -37,12 +47,46 @@ def count(scope: str, key: str) -> int:
     return cache.get(_cache_key(scope, key), 0)
 
 
-def hit(scope: str, key: str) -> int:
-    """Count one event and return the window's total so far."""
-    cache_key = _cache_key(scope, key)
-    cache.add(cache_key, 0, timeout=WINDOW_SECONDS + 60)
+def _increment(cache_key: str) -> int:
+    cache.add(cache_key, 0, timeout=KEY_TIMEOUT)
     try:
         return cache.incr(cache_key)
     except ValueError:  # expired between add() and incr()
-        cache.set(cache_key, 1, timeout=WINDOW_SECONDS + 60)
+        cache.set(cache_key, 1, timeout=KEY_TIMEOUT)
         return 1
+
+
+def hit(scope: str, key: str) -> int:
+    """Count one event and return the window's total so far."""
+    return _increment(_cache_key(scope, key))
+
+
+@dataclass
+class Reservation:
+    """One slot under a limit, taken before the work it pays for."""
+
+    cache_key: str
+    released: bool = False
+
+    def release(self) -> None:
+        """Give the slot back: the work it was taken for did not happen."""
+        if self.released:
+            return
+        self.released = True
+        # A counter already gone has nothing to give back.
+        with contextlib.suppress(ValueError):
+            cache.decr(self.cache_key)
+
+
+def reserve(scope: str, key: str, limit: int) -> Reservation | None:
+    """Take one of `limit` slots in this window, or None when all are taken.
+
+    The slot is counted before the caller does anything, so requests that
+    arrive together cannot all see room for one more: the counter itself
+    decides, one increment at a time.
+    """
+    cache_key = _cache_key(scope, key)
+    if _increment(cache_key) > limit:
+        Reservation(cache_key).release()
+        return None
+    return Reservation(cache_key)

@@ -265,6 +265,7 @@ BOOKING_REQUESTS_PER_HOUR = int(os.environ.get("DJANGO_BOOKING_REQUESTS_PER_HOUR
 BOOKING_POSTS_PER_HOUR = int(os.environ.get("DJANGO_BOOKING_POSTS_PER_HOUR", "60"))
 # A person needs more than a few seconds for this form; simple bots do not.
 BOOKING_MIN_FILL_SECONDS = int(os.environ.get("DJANGO_BOOKING_MIN_FILL_SECONDS", "4"))
+BOOKING_CONFIRMATION_SECONDS = int(os.environ.get("DJANGO_BOOKING_CONFIRMATION_SECONDS", "1800"))
 # Where new-request notices go when a location has no front-desk email yet.
 FRONT_DESK_FALLBACK_EMAIL = os.environ.get("DJANGO_FRONT_DESK_EMAIL", "")
 # How many proxies (load balancers) sit in front of gunicorn and append to

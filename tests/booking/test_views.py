@@ -1,7 +1,10 @@
 import re
+from html import unescape
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from booking.models import Booking, Notification
 from tests.factories import form_token, valid_booking_data
@@ -10,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 CREATE_URL = reverse("booking:create")
 DONE_URL = reverse("booking:done")
+FORM_ENCODED = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture(autouse=True)
@@ -114,13 +118,82 @@ def test_same_answers_sent_again_from_a_reloaded_form_make_one_request(client):
     assert Booking.objects.count() == 1
 
 
-def test_different_answers_from_the_same_browser_make_a_second_request(client):
+def hidden_fields(html: str) -> list[tuple[str, str]]:
+    """The name and value of every hidden input in the page's form, as a browser posts them."""
+    return [
+        (unescape(name), unescape(value))
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html.split("<form")[1]
+        )
+    ]
+
+
+def post_fields(client, fields: list[tuple[str, str]]):
+    return client.post(CREATE_URL, urlencode(fields), content_type=FORM_ENCODED)
+
+
+def test_changed_answers_from_the_same_browser_first_ask_whether_to_send_a_second_request(
+    client,
+):
+    client.post(CREATE_URL, valid_booking_data())
+    first = Booking.objects.get()
+
+    response = client.post(CREATE_URL, valid_booking_data(location="westport"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Booking.objects.count() == 1
+    sent_on = timezone.localtime(first.created_at)
+    assert (
+        f'You already sent request <strong class="reference">{first.reference}</strong> on '
+        f"{sent_on:%A}, {sent_on:%B} {sent_on.day} at" in html
+    )
+    assert "<title>Send a second request?" in html
+    assert "Yes, send a second request" in html
+    fields = dict(hidden_fields(html))
+    assert fields["location"] == "westport"
+    assert fields["first_name"] == "Jordan"
+    assert fields["message"] == "Private health details that must never be emailed."
+
+
+def test_sending_anyway_stores_the_second_request_with_every_answer(client):
+    client.post(CREATE_URL, valid_booking_data())
+    changed = valid_booking_data(location="westport", message="Line one\nLine two", urgent="yes")
+    step = client.post(CREATE_URL, changed).content.decode()
+
+    response = post_fields(client, hidden_fields(step))
+
+    assert response.url == DONE_URL
+    second = Booking.objects.exclude(pk=Booking.objects.order_by("pk").first().pk).get()
+    assert second.location.slug == "westport"
+    assert second.message == "Line one\nLine two"
+    assert second.urgent is True
+    assert second.time_weekday_mornings and second.time_saturday
+    assert second.reference in client.get(DONE_URL).content.decode()
+    # Sending the step twice (a double click) still makes one second request.
+    assert post_fields(client, hidden_fields(step)).url == DONE_URL
+    assert Booking.objects.count() == 2
+
+
+def test_a_second_request_with_thoughts_of_self_harm_is_encouraged_with_crisis_help(client):
     client.post(CREATE_URL, valid_booking_data())
 
-    client.post(CREATE_URL, valid_booking_data(location="westport"))
+    html = client.post(CREATE_URL, valid_booking_data(urgent="yes")).content.decode()
 
-    assert Booking.objects.count() == 2
-    assert client.get(DONE_URL).content.decode().count("1720 Post Rd E") >= 1
+    assert "Please send this request, so that we mark it urgent and call you first." in html
+    assert "you do not need to send again" not in html
+    assert 'href="tel:988"' in html and 'href="sms:988"' in html
+    assert "If you need help right now" in html
+
+
+def test_keeping_only_the_first_request_leads_back_to_it(client):
+    client.post(CREATE_URL, valid_booking_data())
+    first = Booking.objects.get()
+    html = client.post(CREATE_URL, valid_booking_data(location="westport")).content.decode()
+
+    assert f'href="{DONE_URL}">No, keep only {first.reference}</a>' in html
+    assert first.reference in client.get(DONE_URL).content.decode()
+    assert Booking.objects.count() == 1
 
 
 def test_no_patient_email_is_queued_when_they_did_not_allow_email(client):
@@ -169,7 +242,7 @@ def test_under_18_gets_a_kind_explanation_not_a_bare_error(client):
     [
         ("2999-01-01", "Date of birth must be in the past"),
         ("1850-01-01", "Enter a real date of birth"),
-        ("1985-02-30", "Enter your date of birth as month/day/year"),
+        ("1985-02-30", "1985-02-30 is not a real date"),
         ("yesterday", "Enter your date of birth as month/day/year"),
     ],
 )
@@ -178,6 +251,36 @@ def test_impossible_dates_of_birth_are_explained(client, date_of_birth, message)
 
     assert message in html
     assert Booking.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["02/30/1990", "2/29/1991", "13/01/1990", "04-31-1990"])
+def test_a_typed_date_that_does_not_exist_is_called_not_a_real_date(client, typed):
+    html = client.post(CREATE_URL, valid_booking_data(date_of_birth=typed)).content.decode()
+
+    assert f'<a href="#id_date_of_birth">{typed} is not a real date.' in html
+    assert f'value="{typed}"' in html
+    assert Booking.objects.count() == 0
+
+
+def test_date_of_birth_is_typed_as_text_so_an_impossible_date_reaches_us(client):
+    html = client.get(CREATE_URL).content.decode()
+
+    field = re.search(r"<input[^>]*name=\"date_of_birth\"[^>]*>", html).group(0)
+    assert 'type="text"' in field
+    assert 'autocomplete="bday"' in field
+
+
+def test_the_message_box_shows_its_length_limit_and_is_described_by_it(client):
+    html = client.get(CREATE_URL).content.decode()
+
+    box = re.search(r"<textarea[^>]*>", html).group(0)
+    described_by = re.search(r'aria-describedby="([^"]+)"', box).group(1).split()
+    hints = {
+        id_: re.sub(r"\s+", " ", text).strip()
+        for id_, text in re.findall(r'<(?:p|div) id="([^"]+)" class="form-text[^"]*">(.*?)</', html)
+    }
+    assert "Up to 1,000 characters" in [hints.get(id_) for id_ in described_by]
+    assert 'maxlength="1000"' in box
 
 
 def test_us_style_date_of_birth_is_accepted(client):
@@ -284,13 +387,16 @@ def test_missing_csrf_token_is_refused_with_a_friendly_page():
     assert Booking.objects.count() == 0
 
 
-def test_sixth_request_in_an_hour_from_one_address_gets_429_with_contact_details(client, settings):
+def test_sixth_request_in_an_hour_from_one_address_gets_429_with_contact_details(settings):
+    from django.test import Client
+
     settings.BOOKING_REQUESTS_PER_HOUR = 5
+    # Five people behind one address (an office, a family), each on their own browser.
     for number in range(5):
         data = valid_booking_data(first_name=f"Person {number}")
-        assert client.post(CREATE_URL, data).status_code == 302
+        assert Client().post(CREATE_URL, data).status_code == 302
 
-    response = client.post(CREATE_URL, valid_booking_data(first_name="Person 6"))
+    response = Client().post(CREATE_URL, valid_booking_data(first_name="Person 6"))
 
     assert response.status_code == 429
     assert "Please contact us directly" in response.content.decode()
@@ -299,10 +405,14 @@ def test_sixth_request_in_an_hour_from_one_address_gets_429_with_contact_details
 
 
 def test_rate_limit_counts_each_client_address_separately(client, settings):
+    from django.test import Client
+
     settings.BOOKING_REQUESTS_PER_HOUR = 1
     assert client.post(CREATE_URL, valid_booking_data()).status_code == 302
 
-    other = client.post(CREATE_URL, valid_booking_data(first_name="Sam"), REMOTE_ADDR="203.0.113.9")
+    other = Client().post(
+        CREATE_URL, valid_booking_data(first_name="Sam"), REMOTE_ADDR="203.0.113.9"
+    )
 
     assert other.status_code == 302
     assert Booking.objects.count() == 2
@@ -322,8 +432,9 @@ def test_a_submission_costs_a_fixed_small_number_of_queries(
     client.get(reverse("booking:create"))
 
     # Location, duplicate check, insert with history and notifications,
-    # two queued emails and the session: no query per form rule.
-    with django_assert_max_num_queries(16):
+    # two queued emails, and the session moved to a new key: no query per
+    # form rule.
+    with django_assert_max_num_queries(21):
         response = client.post(reverse("booking:create"), valid_booking_data())
 
     assert response.status_code == 302
