@@ -13,6 +13,7 @@ from booking.models import Booking, Location
 _seed_migration = importlib.import_module("booking.migrations.0002_seed_locations")
 _groups_migration = importlib.import_module("booking.migrations.0005_staff_groups")
 _closures_migration = importlib.import_module("booking.migrations.0008_closure_permissions")
+_grants_migration = importlib.import_module("booking.migrations.0013_manager_grants")
 
 
 def ensure_clinic_locations() -> list[Location]:
@@ -115,6 +116,7 @@ def make_staff(
     # Transactional tests flush the groups the data migration made.
     _groups_migration.create_groups(apps, None)
     _closures_migration.grant(apps, None)
+    _grants_migration.grant(apps, None)
     user = User.objects.create_user(
         username=username, password=STAFF_PASSWORD, is_staff=True, **fields
     )

@@ -436,3 +436,59 @@ def test_the_request_list_and_its_summary_read_the_closed_days_once(manager_clie
 
     closure_reads = [q for q in queries.captured_queries if "booking_clinicclosure" in q["sql"]]
     assert len(closure_reads) == 1
+
+
+# --- Offices' hours and the reading pages' data: managers keep them ------------------
+
+
+def test_a_manager_enters_an_offices_opening_hours_and_the_front_desk_can_only_read_them(
+    manager_client, desk_client
+):
+    milford = Location.objects.get(slug="milford")
+    url = reverse("admin:booking_location_change", args=[milford.pk])
+    page = manager_client.get(url)
+    assert page.status_code == 200
+    data = {
+        key: value
+        for key, value in {
+            "name": milford.name,
+            "slug": milford.slug,
+            "is_active": "on",
+            "display_order": milford.display_order,
+            "address_line1": milford.address_line1,
+            "address_line2": milford.address_line2,
+            "city": milford.city,
+            "state": milford.state,
+            "postal_code": milford.postal_code,
+            "phone": "(203) 555-0142",
+            "opening_hours-TOTAL_FORMS": "2",
+            "opening_hours-INITIAL_FORMS": "0",
+            "opening_hours-0-weekday": "0",
+            "opening_hours-0-opens": "09:00",
+            "opening_hours-0-closes": "17:00",
+            "opening_hours-1-weekday": "5",
+            "opening_hours-1-opens": "10:00",
+            "opening_hours-1-closes": "09:00",
+        }.items()
+    }
+
+    refused = manager_client.post(url, data)
+    assert refused.status_code == 200  # Saturday closes before it opens
+    assert "Closing time must be after opening time." in refused.content.decode()
+    data["opening_hours-1-closes"] = "13:00"
+    assert manager_client.post(url, data).status_code == 302
+
+    assert milford.hours_lines == [
+        "Mon: 9:00 AM – 5:00 PM",
+        "Tue–Fri: closed",
+        "Sat: 10:00 AM – 1:00 PM",
+        "Sun: closed",
+    ]
+    assert desk_client.get(url).status_code == 200
+    assert desk_client.post(url, data).status_code == 403
+
+
+def test_a_manager_records_a_page_review_and_edits_the_clinic_facts(manager_client):
+    assert manager_client.get(reverse("admin:pages_pagereview_add")).status_code == 200
+    facts = manager_client.get(reverse("admin:pages_clinicfacts_changelist"), follow=True)
+    assert facts.status_code == 200
