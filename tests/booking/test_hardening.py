@@ -214,6 +214,13 @@ def test_a_nul_in_the_chosen_office_is_an_answer_to_correct(client, postgres_ref
     assert Booking.objects.count() == 0
 
 
+def test_a_session_cookie_with_nul_characters_is_ignored(client, postgres_refuses_nul):
+    client.cookies[SESSION_COOKIE] = "\x00" * 32
+
+    assert client.get(CREATE_URL).status_code == 200
+    assert client.post(CREATE_URL, valid_booking_data()).url == DONE_URL
+
+
 # --- The front desk's email carries a priority, never health details ---------------------
 
 
