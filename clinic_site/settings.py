@@ -278,8 +278,6 @@ BOOKING_OVERDUE_BUSINESS_HOURS = int(os.environ.get("DJANGO_BOOKING_OVERDUE_BUSI
 BOOKING_NO_RESPONSE_AFTER_ATTEMPTS = int(
     os.environ.get("DJANGO_BOOKING_NO_RESPONSE_AFTER_ATTEMPTS", "3")
 )
-# Office hours for that count: weekdays, local time, from and to these hours.
-BOOKING_BUSINESS_HOURS = (9, 17)
 # Closed requests are anonymised this many days after closing (`manage.py
 # booking_anonymise --apply`), keeping only what statistics need.
 BOOKING_RETENTION_DAYS = int(os.environ.get("DJANGO_BOOKING_RETENTION_DAYS", "730"))
