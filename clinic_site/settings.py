@@ -91,9 +91,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so that its errors (a bad Host header) carry
+    # the security headers too.
+    "clinic_site.middleware.PermissionsPolicyMiddleware",
     # Cached reading pages are answered here, before sessions and the rest.
     "pages.caching.CachedPageMiddleware",
-    "clinic_site.middleware.PermissionsPolicyMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -3,9 +3,12 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
+from clinic_site.middleware import RequestCharsetGuard
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic_site.settings")
 
-application = get_wsgi_application()
+# The guard runs before Django builds the request: see its docstring.
+application = RequestCharsetGuard(get_wsgi_application())
 
 from django.conf import settings  # noqa: E402  (configured by the line above)
 

@@ -132,6 +132,27 @@ def test_production_serves_with_a_secret_key_and_the_shared_redis_cache():
     assert result.returncode == 0, result.stderr
 
 
+def test_a_request_charset_django_cannot_decode_never_reaches_it():
+    # Django decodes the query string while it builds the request, before any
+    # of its middleware: a charset such as rot13 would be a bare 500 there.
+    script = (
+        "import io, clinic_site.wsgi as w\n"
+        "statuses = []\n"
+        "environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/healthz', 'QUERY_STRING': 'a=b',\n"
+        "    'CONTENT_TYPE': 'text/plain; charset=rot13', 'SERVER_NAME': 'localhost',\n"
+        "    'SERVER_PORT': '443', 'HTTP_X_FORWARDED_PROTO': 'https', 'wsgi.url_scheme': 'https',\n"
+        "    'wsgi.input': io.BytesIO(), 'wsgi.errors': io.StringIO()}\n"
+        "w.application(environ, lambda status, headers: statuses.append(status))\n"
+        "print(statuses[0])\n"
+    )
+    env = {**PRODUCTION_ENV, **REDIS, "DJANGO_ALLOWED_HOSTS": "localhost"}
+
+    result = run_python(script, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] != "500 Internal Server Error"
+
+
 def test_tooling_commands_run_without_a_secret_key_or_redis():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
     for command in [("makemigrations", "--check", "--dry-run"), ("check",)]:
