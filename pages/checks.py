@@ -10,7 +10,7 @@ from django.utils import dateformat, timezone
 
 from booking.checks import LAUNCH_TAG, launch_level
 from pages.content import HEALTH_PAGES
-from pages.models import PageReview
+from pages.models import ClinicFacts, PageReview
 
 REVIEWS_PATH = "Admin → Educational pages → Page reviews"
 
@@ -55,3 +55,49 @@ def check_health_page_reviews(app_configs=None, **kwargs) -> list[checks.CheckMe
             )
         )
     return problems
+
+
+# The text facts the pages fall back to neutral wording for while blank.
+CLINIC_FACT_FIELDS = [
+    "monitoring_after_session",
+    "visit_length",
+    "eating_drinking_rule",
+    "consultation_cost",
+    "out_of_hours",
+    "physician_specialty",
+    "physician_board_certification",
+]
+CLINIC_FACTS_PATH = "Admin → Educational pages → Clinic facts"
+
+
+# Not a launch blocker, so not in the managers' banner: `check --deploy` only.
+@checks.register("clinic_facts", deploy=True)
+def check_clinic_facts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Say which clinic facts are still blank: the pages then speak in general terms.
+
+    A warning, not an error: the pages stay honest without them.
+    """
+    if app_configs is not None and not any(config.label == "pages" for config in app_configs):
+        return []
+    try:
+        facts = ClinicFacts.objects.filter(pk=1).first() or ClinicFacts()
+    except DatabaseError:
+        return []  # clinic.W002 already says the pages' tables cannot be read
+    blank = [
+        str(ClinicFacts._meta.get_field(name).verbose_name)
+        for name in CLINIC_FACT_FIELDS
+        if not getattr(facts, name)
+    ]
+    if not (facts.offers_iv_infusion or facts.offers_intramuscular or facts.offers_esketamine):
+        blank.insert(0, "which treatments the clinic offers")
+    if not blank:
+        return []
+    return [
+        checks.Warning(
+            "The reading pages speak in general terms until these clinic facts are entered: "
+            + "; ".join(blank)
+            + ".",
+            hint=f"Enter them in {CLINIC_FACTS_PATH} (write each as a full sentence).",
+            id="clinic.W003",
+        )
+    ]

@@ -61,6 +61,17 @@ for page in HEALTH_PAGES:
         last_reviewed=today,
         next_review_due=today + datetime.timedelta(days=365),
     )
+from pages.models import ClinicFacts
+ClinicFacts.objects.update_or_create(pk=1, defaults={
+    "offers_iv_infusion": True,
+    "monitoring_after_session": "Test fact.",
+    "visit_length": "Test fact.",
+    "eating_drinking_rule": "Test fact.",
+    "consultation_cost": "Test fact.",
+    "out_of_hours": "Test fact.",
+    "physician_specialty": "Test fact.",
+    "physician_board_certification": "Test fact.",
+})
 """
 
 
@@ -104,6 +115,8 @@ def test_check_deploy_fails_on_a_fresh_install_naming_each_missing_detail_and_pa
     assert "Admin → Educational pages → Page reviews" in output
     assert "(clinic.E005)" in output and "DJANGO_ADMIN_URL" in output
     assert "(clinic.E006) REDIS_URL is not set" in output
+    assert "(clinic.W003) The reading pages speak in general terms" in output
+    assert "physician’s specialty" in output
 
     entered = run_manage("shell", "--no-imports", "-c", ENTER_LAUNCH_DETAILS, env=env)
     assert entered.returncode == 0, entered.stderr

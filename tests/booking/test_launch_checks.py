@@ -271,3 +271,28 @@ def test_the_banner_adds_two_queries_to_an_admin_page(production, manager_client
         assert "launch-banner" not in manager_client.get(url).content.decode()
 
     assert len(with_banner.captured_queries) == len(without.captured_queries) + 2
+
+
+def test_blank_clinic_facts_are_named_in_a_warning_until_entered():
+    from pages.checks import check_clinic_facts
+    from pages.models import ClinicFacts
+
+    (warning,) = check_clinic_facts()
+    assert warning.id == "clinic.W003" and warning.level == checks.WARNING
+    assert "which treatments the clinic offers" in warning.msg
+    assert "how long patients stay after a session" in warning.msg
+
+    ClinicFacts.objects.update_or_create(
+        pk=1,
+        defaults={
+            "offers_iv_infusion": True,
+            "monitoring_after_session": "You stay with us for at least an hour.",
+            "visit_length": "A visit takes about two hours.",
+            "eating_drinking_rule": "Do not eat for six hours before.",
+            "consultation_cost": "The first consultation is free.",
+            "out_of_hours": "Call 988 or 911.",
+            "physician_specialty": "Anesthesiology.",
+            "physician_board_certification": "The board.",
+        },
+    )
+    assert check_clinic_facts() == []
