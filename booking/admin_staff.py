@@ -12,6 +12,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking.models import StaffProfile
 from booking.staff_services import StaffRole, may_change_staff
@@ -59,6 +60,27 @@ class StaffUserAdmin(UserAdmin):
     change_form_template = "admin/staff/user_change_form.html"
     change_list_template = "admin/staff/user_change_list.html"
     filter_horizontal = ["user_permissions"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "authenticator_ready",
+        "last_login",
+    ]
+    list_filter = ["is_active", "groups"]
+
+    def get_queryset(self, request):
+        # One column per row, no query per row: whether the app is set up.
+        confirmed = TOTPDevice.objects.filter(user=models.OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_authenticator=models.Exists(confirmed))
+
+    @admin.display(
+        boolean=True, description=_("authenticator set up"), ordering="has_authenticator"
+    )
+    def authenticator_ready(self, user) -> bool:
+        return user.has_authenticator
 
     def has_add_permission(self, request):
         # Not Django's bare user form: staff are added with their role, offices

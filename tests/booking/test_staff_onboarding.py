@@ -451,3 +451,17 @@ def test_the_qr_code_carries_the_otpauth_uri_of_the_pending_device(manager_clien
     assert svg.startswith("<svg") and "style" not in svg
     secret = page.context["secret"].replace(" ", "")
     assert f"secret={secret}" in TOTPDevice.objects.get(user=dana).config_url
+
+
+def test_the_users_list_shows_who_has_set_up_their_authenticator(manager_client, desk):
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    make_staff(username="newcomer", locations=["milford"])
+    TOTPDevice.objects.create(user=desk, name="Authenticator app", confirmed=True)
+
+    response = manager_client.get(reverse("admin:auth_user_changelist"))
+
+    rows = {user.username: user.has_authenticator for user in response.context["cl"].result_list}
+    assert rows["frontdesk"] is True
+    assert rows["newcomer"] is False
