@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import DataError, connection
 
 from tests.factories import ensure_clinic_locations
 
@@ -46,3 +47,19 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def postgres_refuses_nul():
+    """Make the test database refuse NUL characters in query values, as PostgreSQL does."""
+
+    def refuse(execute, sql, params, many, context):
+        rows = params if many else [params]
+        for row in rows or []:
+            values = row.values() if isinstance(row, dict) else row or []
+            if any(isinstance(value, str) and "\x00" in value for value in values):
+                raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield

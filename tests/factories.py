@@ -39,6 +39,25 @@ def make_location(**overrides) -> Location:
     return Location.objects.create(**fields)
 
 
+def location_form_data(location: Location, **overrides) -> dict:
+    """What the admin's office page posts back unchanged (no opening hours), plus overrides."""
+    data = {
+        "name": location.name,
+        "slug": location.slug,
+        "is_active": "on",
+        "display_order": location.display_order,
+        "address_line1": location.address_line1,
+        "address_line2": location.address_line2,
+        "city": location.city,
+        "state": location.state,
+        "postal_code": location.postal_code,
+        "opening_hours-TOTAL_FORMS": "0",
+        "opening_hours-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
 def form_token(*, key: uuid.UUID | None = None, seconds_ago: int = 60) -> str:
     return signing.dumps(
         {"key": str(key or uuid.uuid4()), "started": int(time.time()) - seconds_ago},

@@ -1,5 +1,5 @@
 import pytest
-from django.db import DatabaseError, DataError, connection
+from django.db import DatabaseError
 from django.test import Client
 from django.urls import path, reverse
 
@@ -166,20 +166,6 @@ def served_client(postgres_refuses_nul):
     client = Client(raise_request_exception=False)
     client.handler = RequestCharsetGuard(client.handler)
     return client
-
-
-@pytest.fixture
-def postgres_refuses_nul():
-    def refuse(execute, sql, params, many, context):
-        rows = params if many else [params]
-        for row in rows or []:
-            values = row.values() if isinstance(row, dict) else row or []
-            if any(isinstance(value, str) and "\x00" in value for value in values):
-                raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(refuse):
-        yield
 
 
 def assert_security_headers(response) -> None:

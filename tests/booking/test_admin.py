@@ -21,7 +21,7 @@ from booking.models import (
     ClinicClosure,
     Location,
 )
-from tests.factories import make_booking, make_manager
+from tests.factories import location_form_data, make_booking, make_manager
 
 pytestmark = pytest.mark.django_db
 
@@ -448,26 +448,19 @@ def test_a_manager_enters_an_offices_opening_hours_and_the_front_desk_can_only_r
     url = reverse("admin:booking_location_change", args=[milford.pk])
     page = manager_client.get(url)
     assert page.status_code == 200
-    data = {
-        "name": milford.name,
-        "slug": milford.slug,
-        "is_active": "on",
-        "display_order": milford.display_order,
-        "address_line1": milford.address_line1,
-        "address_line2": milford.address_line2,
-        "city": milford.city,
-        "state": milford.state,
-        "postal_code": milford.postal_code,
-        "phone": "(203) 555-0142",
-        "opening_hours-TOTAL_FORMS": "2",
-        "opening_hours-INITIAL_FORMS": "0",
-        "opening_hours-0-weekday": "0",
-        "opening_hours-0-opens": "09:00",
-        "opening_hours-0-closes": "17:00",
-        "opening_hours-1-weekday": "5",
-        "opening_hours-1-opens": "10:00",
-        "opening_hours-1-closes": "09:00",
-    }
+    data = location_form_data(
+        milford,
+        phone="(203) 555-0142",
+        **{
+            "opening_hours-TOTAL_FORMS": "2",
+            "opening_hours-0-weekday": "0",
+            "opening_hours-0-opens": "09:00",
+            "opening_hours-0-closes": "17:00",
+            "opening_hours-1-weekday": "5",
+            "opening_hours-1-opens": "10:00",
+            "opening_hours-1-closes": "09:00",
+        },
+    )
 
     refused = manager_client.post(url, data)
     assert refused.status_code == 200  # Saturday closes before it opens

@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
-from django.db import DataError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -52,22 +51,6 @@ def later(monkeypatch):
 
     monkeypatch.setattr(time, "time", lambda: real_time() + offset)
     return move_on
-
-
-@pytest.fixture
-def postgres_refuses_nul():
-    """Make the test database refuse NUL characters in query values, as PostgreSQL does."""
-
-    def refuse(execute, sql, params, many, context):
-        rows = params if many else [params]
-        for row in rows or []:
-            values = row.values() if isinstance(row, dict) else row or []
-            if any(isinstance(value, str) and "\x00" in value for value in values):
-                raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(refuse):
-        yield
 
 
 # --- The confirmation belongs to the browser that sent the request, for a while ---------

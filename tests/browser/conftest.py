@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from playwright.sync_api import Page
 
 
@@ -27,3 +28,18 @@ def site_page(page: Page, live_server, clinic_locations):
     page.on("request", on_request)
     page.live_server_url = live_server.url
     return page
+
+
+def log_in_as(page: Page, user) -> None:
+    """Give the browser a logged-in session for `user`, as after a (one-factor) login."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": page.live_server_url,
+            }
+        ]
+    )

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from booking import services
 from booking.models import Notification
 from tests.browser.axe import axe_violations
+from tests.browser.conftest import log_in_as
 from tests.factories import make_booking, make_manager
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,23 +29,14 @@ def check_page(page: Page, name: str) -> None:
 
 
 def test_a_manager_sees_the_launch_checks_and_an_urgent_request_nobody_was_told_about(
-    site_page: Page, client, settings
+    site_page: Page, settings
 ):
     settings.FRONT_DESK_FALLBACK_EMAIL = ""
     manager = make_manager(first_name="Morgan", last_name="Manager")
     urgent = make_booking(urgent=True, email_ok=False)
     notice = urgent.notifications.get(kind=Notification.Kind.FRONT_DESK_NEW)
     services.notification_deliver(notification_id=notice.pk)
-    client.force_login(manager)
-    site_page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": site_page.live_server_url,
-            }
-        ]
-    )
+    log_in_as(site_page, manager)
     page = site_page
     page.set_viewport_size({"width": 1366, "height": 768})
 

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from booking import services
 from booking.models import Booking, BookingAccess, ContactAttempt
 from tests.browser.axe import axe_violations
+from tests.browser.conftest import log_in_as
 from tests.factories import STAFF_PASSWORD, authenticator_code, make_booking, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -153,21 +154,12 @@ def test_front_desk_works_an_urgent_request_from_first_call_to_a_rescheduled_vid
         assert private not in ics
 
 
-def test_closing_a_request_and_the_staff_error_page_pass_axe(site_page: Page, client):
+def test_closing_a_request_and_the_staff_error_page_pass_axe(site_page: Page):
     desk = make_staff()
     booking = make_booking()
     for _ in range(3):
         services.contact_attempt_log(booking=booking, by=desk, channel="phone", outcome="no_answer")
-    client.force_login(desk)
-    site_page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": site_page.live_server_url,
-            }
-        ]
-    )
+    log_in_as(site_page, desk)
     page = site_page
     page.goto(page.live_server_url + reverse("admin:booking_booking_change", args=[booking.pk]))
 

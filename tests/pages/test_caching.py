@@ -14,6 +14,7 @@ from booking.models import Location
 from clinic_site.public_content import public_content_changed as content_changed
 from pages.content import PUBLIC_URL_NAMES
 from pages.models import PageReview
+from tests.factories import location_form_data
 from tests.pages.factories import make_page_review
 
 pytestmark = pytest.mark.django_db
@@ -82,24 +83,16 @@ def test_location_edited_in_the_admin_shows_up_on_cached_pages(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             reverse("admin:booking_location_change", args=[milford.pk]),
-            {
-                "name": milford.name,
-                "slug": milford.slug,
-                "is_active": "on",
-                "display_order": milford.display_order,
-                "address_line1": milford.address_line1,
-                "address_line2": milford.address_line2,
-                "city": milford.city,
-                "state": milford.state,
-                "postal_code": milford.postal_code,
-                "phone": "(203) 555-0199",
-                "notification_email": "",
-                "opening_hours-TOTAL_FORMS": "1",
-                "opening_hours-INITIAL_FORMS": "0",
-                "opening_hours-0-weekday": "0",
-                "opening_hours-0-opens": "09:00",
-                "opening_hours-0-closes": "17:00",
-            },
+            location_form_data(
+                milford,
+                phone="(203) 555-0199",
+                **{
+                    "opening_hours-TOTAL_FORMS": "1",
+                    "opening_hours-0-weekday": "0",
+                    "opening_hours-0-opens": "09:00",
+                    "opening_hours-0-closes": "17:00",
+                },
+            ),
         )
 
     assert response.status_code == 302
