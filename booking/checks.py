@@ -35,14 +35,14 @@ def office_contact_path(office: Location) -> str:
     return f"Admin → Bookings → Locations → {office.name} → Contact"
 
 
-def _runs_for(app_configs, label: str) -> bool:
+def runs_for(app_configs, label: str) -> bool:
     return app_configs is None or any(config.label == label for config in app_configs)
 
 
 @checks.register(LAUNCH_TAG, deploy=True)
 def check_offices(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Every active office has a phone number, opening hours and a front-desk email."""
-    if not _runs_for(app_configs, "booking"):
+    if not runs_for(app_configs, "booking"):
         return []
     try:
         offices = list(

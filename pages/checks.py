@@ -8,9 +8,10 @@ from django.core import checks
 from django.db import DatabaseError
 from django.utils import dateformat, timezone
 
-from booking.checks import LAUNCH_TAG, launch_level
+from booking.checks import LAUNCH_TAG, launch_level, runs_for
 from pages.content import HEALTH_PAGES
 from pages.models import ClinicFacts, PageReview
+from pages.selectors import clinic_facts
 
 REVIEWS_PATH = "Admin → Educational pages → Page reviews"
 
@@ -18,7 +19,7 @@ REVIEWS_PATH = "Admin → Educational pages → Page reviews"
 @checks.register(LAUNCH_TAG, deploy=True)
 def check_health_page_reviews(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """No health page goes out without a clinician's review that is still current."""
-    if app_configs is not None and not any(config.label == "pages" for config in app_configs):
+    if not runs_for(app_configs, "pages"):
         return []
     try:
         reviews = {
@@ -77,10 +78,10 @@ def check_clinic_facts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
     A warning, not an error: the pages stay honest without them.
     """
-    if app_configs is not None and not any(config.label == "pages" for config in app_configs):
+    if not runs_for(app_configs, "pages"):
         return []
     try:
-        facts = ClinicFacts.objects.filter(pk=1).first() or ClinicFacts()
+        facts = clinic_facts()
     except DatabaseError:
         return []  # clinic.W002 already says the pages' tables cannot be read
     blank = [
