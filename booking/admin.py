@@ -23,6 +23,8 @@ from booking import (
 )
 from booking.models import (
     CLOSED_STATUSES,
+    Availability,
+    AvailabilityWindow,
     Booking,
     BookingAccess,
     BookingExport,
@@ -40,9 +42,29 @@ class OpeningHoursInline(admin.TabularInline):
     verbose_name_plural = _("opening hours (a day not listed is a closed day)")
 
 
+class AvailabilityInline(admin.StackedInline):
+    model = Availability
+    max_num = 1
+    can_delete = False
+    verbose_name_plural = _("online booking (patients pick their own time)")
+    fields = [
+        "is_active",
+        ("in_person_minutes", "phone_minutes", "video_minutes"),
+        ("buffer_minutes", "seats"),
+        ("notice_days", "horizon_days"),
+    ]
+
+
+class AvailabilityWindowInline(admin.TabularInline):
+    model = AvailabilityWindow
+    formset = forms.AvailabilityWindowFormSet
+    extra = 0
+    verbose_name_plural = _("times patients can book online (closed days are never offered)")
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    inlines = [OpeningHoursInline]
+    inlines = [OpeningHoursInline, AvailabilityInline, AvailabilityWindowInline]
     list_display = ["name", "full_address", "phone", "notification_email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "city", "postal_code"]
@@ -516,10 +538,11 @@ class BookingAdmin(admin.ModelAdmin):
     def appointment(self, obj: Booking) -> str:
         if obj.status != Booking.Status.SCHEDULED:
             return "—"
+        mode = obj.get_scheduled_meeting_display()
+        if obj.scheduled_by_patient:
+            mode = _("%(mode)s, booked by the patient") % {"mode": mode}
         return format_html(
-            "{}<br><small>{}</small>",
-            selectors.office_time(obj.scheduled_for),
-            obj.get_scheduled_meeting_display(),
+            "{}<br><small>{}</small>", selectors.office_time(obj.scheduled_for), mode
         )
 
     @admin.display(description=_("attempts"))

@@ -26,15 +26,23 @@ DETAILS = {
 }
 
 
-def appointment_ics(*, booking: Booking, sequence: int = 0, cancelled: bool = False) -> str:
+def appointment_ics(
+    *,
+    booking: Booking,
+    sequence: int = 0,
+    cancelled: bool = False,
+    ends_at: datetime.datetime | None = None,
+) -> str:
     location = booking.location
     start = booking.scheduled_for
+    if ends_at is None:
+        ends_at = start + datetime.timedelta(minutes=settings.BOOKING_APPOINTMENT_MINUTES)
     event = Event()
     event.add("uid", f"{booking.reference}@{urlsplit(settings.SITE_URL).hostname}")
     event.add("sequence", sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", start)
-    event.add("dtend", start + datetime.timedelta(minutes=settings.BOOKING_APPOINTMENT_MINUTES))
+    event.add("dtend", ends_at)
     event.add("summary", SUMMARIES[booking.scheduled_meeting].format(location=location.name))
     if cancelled:
         event.add("status", "CANCELLED")

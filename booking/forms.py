@@ -1,4 +1,5 @@
 import datetime
+import itertools
 import re
 import time
 import unicodedata
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from booking import services
+from booking.availability import parse_time_value
 from booking.models import (
     BEST_TIME_FIELDS,
     CLOSED_STATUSES,
@@ -27,6 +29,7 @@ from booking.models import (
     ContactAttempt,
     Location,
     Meeting,
+    Weekday,
 )
 from booking.selectors import assignable_staff
 
@@ -695,3 +698,51 @@ class NoteForm(ConsoleForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+# --- Online booking rules (on the office's admin page) ---------------------------
+
+
+class AvailabilityWindowFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        rows = sorted(
+            (row["weekday"], row["starts"], row["ends"])
+            for row in (form.cleaned_data for form in self.forms if form.cleaned_data)
+            if not row.get("DELETE") and row.get("starts") and row.get("ends")
+        )
+        for (day, _starts, ends), (next_day, next_starts, _ends) in itertools.pairwise(rows):
+            if day == next_day and next_starts < ends:
+                raise forms.ValidationError(
+                    _("Two windows on %(day)s overlap: join them into one."),
+                    params={"day": Weekday(day).label},
+                )
+
+
+# --- Patients picking a time ---------------------------------------------------------
+
+
+class PickTimeForm(forms.Form):
+    """One open time, posted as its UTC start; the service decides whether it is still free."""
+
+    start = forms.CharField(
+        max_length=17,
+        error_messages={"required": _("Choose a time, or ask us to call you instead.")},
+    )
+    kind = forms.ChoiceField(choices=Meeting.choices)
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, Meeting(kind).label) for kind in kinds]
+
+    def clean_start(self):
+        starts_at = parse_time_value(self.cleaned_data["start"])
+        if starts_at is None:
+            raise ValidationError(
+                _("Choose one of the times shown, or ask us to call you instead."), code="invalid"
+            )
+        self.cleaned_data["starts_at"] = starts_at
+        return self.cleaned_data["start"]
+
+    def appointment(self) -> dict:
+        return {"starts_at": self.cleaned_data["starts_at"], "meeting": self.cleaned_data["kind"]}

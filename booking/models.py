@@ -195,6 +195,133 @@ class OpeningHours(models.Model):
             raise ValidationError({"closes": _("Closing time must be after opening time.")})
 
 
+class Availability(models.Model):
+    """How patients may pick their own consultation time at one office.
+
+    Without this row (or with it switched off) the office keeps the
+    "we will call you to arrange a time" flow.
+    """
+
+    location = models.OneToOneField(
+        Location,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="availability",
+        verbose_name=_("office"),
+    )
+    is_active = models.BooleanField(
+        _("patients can pick a time online"),
+        default=False,
+        help_text=_("Needs at least one weekly window and one kind of consultation below."),
+    )
+    in_person_minutes = models.PositiveSmallIntegerField(
+        _("in person: minutes"),
+        null=True,
+        blank=True,
+        help_text=_("Length of an in-person consultation. Leave empty if it is not offered."),
+    )
+    phone_minutes = models.PositiveSmallIntegerField(
+        _("phone: minutes"),
+        null=True,
+        blank=True,
+        help_text=_("Length of a phone consultation. Leave empty if it is not offered."),
+    )
+    video_minutes = models.PositiveSmallIntegerField(
+        _("video: minutes"),
+        null=True,
+        blank=True,
+        help_text=_("Length of a video consultation. Leave empty if it is not offered."),
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer between appointments (minutes)"), default=15
+    )
+    seats = models.PositiveSmallIntegerField(
+        _("appointments at the same time"),
+        default=1,
+        help_text=_("How many consultations can run at once (rooms or clinicians)."),
+    )
+    notice_days = models.PositiveSmallIntegerField(
+        _("minimum notice (open days)"),
+        default=1,
+        help_text=_(
+            "1: the earliest time offered is on the next day with open times. "
+            "0: later today, at least an hour ahead."
+        ),
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("how far ahead (days)"), default=21, help_text=_("21 days is three weeks.")
+    )
+
+    class Meta:
+        verbose_name = _("online booking")
+        verbose_name_plural = _("online booking")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seats__gte=1, seats__lte=20), name="availability_seats_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(horizon_days__gte=1, horizon_days__lte=180)
+                & models.Q(notice_days__lt=models.F("horizon_days")),
+                name="availability_horizon_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__lte=240), name="availability_buffer_range"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{kind}_minutes__isnull": True})
+                    | models.Q(**{f"{kind}_minutes__gte": 10, f"{kind}_minutes__lte": 240}),
+                    name=f"availability_{kind}_length_range",
+                )
+                for kind in ("in_person", "phone", "video")
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return str(self.location)
+
+    def minutes_for(self, meeting: str) -> int | None:
+        return getattr(self, f"{meeting}_minutes", None)
+
+    @property
+    def kinds(self) -> list["Meeting"]:
+        """The kinds of consultation patients can book here, in the form's order."""
+        return [kind for kind in Meeting if self.minutes_for(kind)]
+
+
+class AvailabilityWindow(models.Model):
+    """A stretch of one weekday in which consultations can be booked online."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="availability_windows"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+
+    class Meta:
+        ordering = ["location", "weekday", "starts"]
+        verbose_name = _("time patients can book")
+        verbose_name_plural = _("times patients can book")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="availabilitywindow_weekday_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts__lt=models.F("ends")),
+                name="availabilitywindow_starts_before_it_ends",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    def clean(self) -> None:
+        if self.starts is not None and self.ends is not None and self.starts >= self.ends:
+            raise ValidationError({"ends": _("The end must be after the start.")})
+
+
 def _clock(value: datetime.time) -> str:
     return f"{value.hour % 12 or 12}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
 
@@ -430,6 +557,7 @@ class Booking(models.Model):
         _("appointment by"), max_length=10, choices=Meeting.choices, blank=True
     )
     video_link = models.URLField(_("video link"), max_length=500, blank=True)
+    scheduled_by_patient = models.BooleanField(_("booked by the patient"), default=False)
     # The first time anyone on the front desk reached the patient.
     reached_at = models.DateTimeField(_("first reached"), null=True, blank=True)
     reached_by = models.ForeignKey(
@@ -637,11 +765,105 @@ def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
     )
 
 
+class AppointmentState(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    MOVED = "moved", _("Moved to another time")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Appointment(models.Model):
+    """A consultation time held for a request, on one of the office's seats.
+
+    Rows are never changed in place: a new time (or a new way of meeting) is
+    a new row and the old one becomes "moved", so reminders and manage links
+    for the old time stop working by themselves. The request's
+    `scheduled_for` and `scheduled_meeting` repeat the booked row for the
+    staff list, the agenda and the export.
+    """
+
+    State = AppointmentState
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="appointments")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
+    meeting = models.CharField(_("appointment by"), max_length=10, choices=Meeting.choices)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    seat = models.PositiveSmallIntegerField(_("seat"), default=0)
+    state = models.CharField(
+        _("state"), max_length=10, choices=AppointmentState.choices, default=AppointmentState.BOOKED
+    )
+    booked_by_patient = models.BooleanField(_("booked by the patient"), default=False)
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
+    ended_at = models.DateTimeField(_("moved or cancelled at"), null=True, blank=True)
+    # The manage link's token is derived from this and the site's secret key
+    # (booking.manage_links), so the worker can put it in emails; only its
+    # SHA-256 is stored to find the appointment from a link.
+    manage_key = models.CharField(max_length=43, editable=False)
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["starts_at", "seat"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            # Open times: what is booked at an office between two instants.
+            models.Index(
+                fields=["location", "starts_at"],
+                name="appointment_booked_by_office",
+                condition=models.Q(state="booked"),
+            ),
+        ]
+        constraints = [
+            # No double booking: one booked appointment per seat and start
+            # time, decided by the database whoever commits first.
+            models.UniqueConstraint(
+                fields=["location", "starts_at", "seat"],
+                condition=models.Q(state="booked"),
+                name="appointment_one_per_seat_and_time",
+            ),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=models.Q(state="booked"),
+                name="appointment_one_booked_per_request",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=AppointmentState.values),
+                name="appointment_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(meeting__in=Meeting.values), name="appointment_meeting_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="booked", ended_at__isnull=True)
+                | (~models.Q(state="booked") & models.Q(ended_at__isnull=False)),
+                name="appointment_ended_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_booked(self) -> bool:
+        return self.state == AppointmentState.BOOKED
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
 class NotificationKind(models.TextChoices):
     PATIENT_RECEIVED = "patient_received", _("To patient: request received")
     FRONT_DESK_NEW = "front_desk_new", _("To front desk: new request")
     PATIENT_SCHEDULED = "patient_scheduled", _("To patient: appointment confirmation")
     PATIENT_CANCELLED = "patient_cancelled", _("To patient: appointment cancelled")
+    PATIENT_REMINDER = "patient_reminder", _("To patient: appointment reminder")
 
 
 class NotificationState(models.TextChoices):
@@ -650,6 +872,7 @@ class NotificationState(models.TextChoices):
     FAILED = "failed", _("Failed (gave up)")
     SKIPPED = "skipped", _("Skipped (no address)")
     SUPERSEDED = "superseded", _("Superseded (rescheduled before sending)")
+    TOO_LATE = "too_late", _("Not sent (its time had passed)")
 
 
 class Notification(models.Model):
@@ -660,6 +883,18 @@ class Notification(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("message"), max_length=30, choices=NotificationKind.choices)
+    # Confirmations and reminders are about one appointment; a reminder is
+    # sent only while that appointment is still booked.
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("appointment"),
+    )
+    # When a reminder is due; one that cannot go out in time is not sent late.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
     state = models.CharField(
         _("state"),
         max_length=10,
@@ -701,8 +936,20 @@ class Notification(models.Model):
             # appointment change gets its own email, every other kind goes out once.
             models.UniqueConstraint(
                 fields=["booking", "kind"],
-                condition=~models.Q(kind__in=["patient_scheduled", "patient_cancelled"]),
+                condition=~models.Q(
+                    kind__in=["patient_scheduled", "patient_cancelled", "patient_reminder"]
+                ),
                 name="notification_once_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["appointment", "due_at"],
+                condition=models.Q(kind="patient_reminder"),
+                name="notification_reminder_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="patient_reminder")
+                | models.Q(appointment__isnull=False, due_at__isnull=False),
+                name="notification_reminder_has_appointment_and_time",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=NotificationKind.values), name="notification_kind_valid"

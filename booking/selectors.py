@@ -247,7 +247,8 @@ def _history_entries(booking: Booking):
     )
     previous = None
     for version in versions:
-        by = staff_name(version.history_user)
+        # Changes nobody on the staff made come from the patient's own links.
+        by = staff_name(version.history_user) if version.history_user_id else _("the patient")
         if previous is None:
             yield TimelineEntry(
                 at=version.history_date,
@@ -259,7 +260,10 @@ def _history_entries(booking: Booking):
             continue
         if version.status != previous.status:
             old, new = Booking.Status(previous.status), Booking.Status(version.status)
-            if old == Booking.Status.SCHEDULED and new == Booking.Status.CONTACTED:
+            if old == Booking.Status.SCHEDULED and new in (
+                Booking.Status.CONTACTED,
+                Booking.Status.NEW,
+            ):
                 title = _("Appointment cancelled")
             elif new == Booking.Status.SCHEDULED:
                 title = _("Appointment booked: %(when)s") % {"when": _appointment_text(version)}
@@ -389,6 +393,7 @@ EXPORT_COLUMNS = [
     "requested_mode",
     "appointment",
     "booked_mode",
+    "booked_by_patient",
     "screening",
     "overdue",
 ]
@@ -417,6 +422,7 @@ def booking_export_rows(queryset):
             booking.get_meeting_display(),
             when(booking.scheduled_for) if scheduled else "",
             booking.get_scheduled_meeting_display() if scheduled else "",
+            ("yes" if booking.scheduled_by_patient else "no") if scheduled else "",
             "meets stated criteria" if booking.meets_stated_criteria else "needs review",
             "yes" if booking.is_overdue else "no",
         ]

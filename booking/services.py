@@ -19,11 +19,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import availability
 from booking.calendar import appointment_ics
+from booking.manage_links import first_token, manage_url, new_manage_key, token_hash
 from booking.models import (
+    ADULT_AGE,
     CLOSED_STATUSES,
     EARLIEST_DATE_OF_BIRTH,
     UNSUCCESSFUL_OUTCOMES,
+    Appointment,
+    Availability,
+    AvailabilityWindow,
     Booking,
     BookingAccess,
     BookingExport,
@@ -33,6 +39,7 @@ from booking.models import (
     Notification,
     OpeningHours,
     TriageNote,
+    age_on,
 )
 from booking.selectors import assignable_staff
 from clinic_site.public_content import public_content_changed
@@ -91,12 +98,16 @@ def booking_create(*, submission_key: uuid.UUID, **fields) -> tuple[Booking, boo
     raise RuntimeError("Could not allocate a unique booking reference")
 
 
-def _enqueue(notification_id: int, *, delay: int = 0) -> None:
+def _enqueue(
+    notification_id: int, *, delay: int = 0, run_after: datetime.datetime | None = None
+) -> None:
     from booking.tasks import send_notification
 
     task = send_notification
     if delay:
-        task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
+        run_after = timezone.now() + datetime.timedelta(seconds=delay)
+    if run_after is not None:
+        task = task.using(run_after=run_after)
     task.enqueue(notification_id=notification_id)
 
 
@@ -131,8 +142,15 @@ def notification_deliver(*, notification_id: int) -> Notification:
         )
         if notification.state != Notification.State.QUEUED:
             return notification
-        message = _build_message(notification)
         now = timezone.now()
+        if notification.kind == Notification.Kind.PATIENT_REMINDER:
+            unsendable = _reminder_unsendable(notification, now)
+            if unsendable:
+                notification.state = unsendable
+                notification.next_attempt_at = None
+                notification.save(update_fields=["state", "next_attempt_at"])
+                return notification
+        message = _build_message(notification)
         if message is None:
             notification.state = Notification.State.SKIPPED
             notification.save(update_fields=["state"])
@@ -212,13 +230,40 @@ def notification_acknowledge(*, notification: Notification, by: AbstractBaseUser
     return notification
 
 
+def _reminder_unsendable(notification: Notification, now: datetime.datetime) -> str | None:
+    """Why a reminder must not go now (its new state), or None.
+
+    Only for an appointment still booked, and only around its time: a worker
+    that was down does not send yesterday's reminder an hour before.
+    """
+    appointment = notification.appointment
+    if not appointment.is_booked:
+        return Notification.State.SUPERSEDED
+    too_late = notification.due_at + datetime.timedelta(
+        minutes=settings.BOOKING_REMINDER_GRACE_MINUTES
+    )
+    if now > too_late or now >= appointment.starts_at:
+        return Notification.State.TOO_LATE
+    return None
+
+
 def _build_message(notification: Notification) -> EmailMessage | None:
     booking = notification.booking
     context = {"booking": booking, "location": booking.location, "site_url": settings.SITE_URL}
     attachments = []
+    appointment = notification.appointment
+    if appointment is not None and appointment.is_booked:
+        context["manage_url"] = manage_url(appointment, absolute=True)
     if notification.kind == Notification.Kind.PATIENT_RECEIVED:
         recipient = booking.email
         template = "booking/email/patient_received"
+    elif notification.kind == Notification.Kind.PATIENT_REMINDER:
+        if not booking.email_ok:
+            return None
+        recipient = booking.email
+        template = "booking/email/patient_reminder"
+        context["appointment"] = timezone.localtime(appointment.starts_at)
+        context["meeting"] = appointment.meeting
     elif notification.kind in APPOINTMENT_KINDS:
         if not booking.email_ok or booking.scheduled_for is None:
             return None
@@ -238,7 +283,12 @@ def _build_message(notification: Notification) -> EmailMessage | None:
         attachments.append(
             (
                 "appointment.ics",
-                appointment_ics(booking=booking, sequence=sequence, cancelled=cancelled),
+                appointment_ics(
+                    booking=booking,
+                    sequence=sequence,
+                    cancelled=cancelled,
+                    ends_at=appointment.ends_at if appointment else None,
+                ),
                 "text/calendar",
             )
         )
@@ -283,6 +333,29 @@ def opening_hours_set(
     # The site shows the hours, and the overdue clock counts them.
     public_content_changed()
     return rows
+
+
+@transaction.atomic
+def availability_set(
+    *, location: Location, windows: list[tuple[int, datetime.time, datetime.time]], **rules
+) -> Availability:
+    """Set an office's online booking rules and replace its weekly windows."""
+    availability = Availability.objects.filter(location=location).first() or Availability(
+        location=location
+    )
+    for name, value in rules.items():
+        setattr(availability, name, value)
+    availability.full_clean(exclude=["location"], validate_unique=False)
+    availability.save()
+    rows = [
+        AvailabilityWindow(location=location, weekday=day, starts=starts, ends=ends)
+        for day, starts, ends in windows
+    ]
+    for row in rows:
+        row.full_clean(exclude=["location"], validate_unique=False)
+    location.availability_windows.all().delete()
+    AvailabilityWindow.objects.bulk_create(rows)
+    return availability
 
 
 # --- Triage ------------------------------------------------------------------
@@ -369,14 +442,231 @@ def _set_status(booking: Booking, to_status: str, by: AbstractBaseUser, now) -> 
         booking.closed_at = now
 
 
-def _notify_patient_of_appointment(booking: Booking, kind: str) -> None:
-    """Queue a confirmation or cancellation; an unsent one about an earlier time must not go."""
+def _notify_patient_of_appointment(
+    booking: Booking, kind: str, appointment: Appointment | None = None
+) -> None:
+    """Queue a confirmation or cancellation; unsent ones about an earlier time must not go."""
     booking.notifications.filter(
-        kind__in=APPOINTMENT_KINDS, state=Notification.State.QUEUED
+        kind__in=[*APPOINTMENT_KINDS, Notification.Kind.PATIENT_REMINDER],
+        state=Notification.State.QUEUED,
     ).update(state=Notification.State.SUPERSEDED, next_attempt_at=None)
-    if booking.email_ok:
-        notification = Notification.objects.create(booking=booking, kind=kind)
-        transaction.on_commit(partial(_enqueue, notification.pk))
+    if not booking.email_ok:
+        return
+    notification = Notification.objects.create(booking=booking, kind=kind, appointment=appointment)
+    transaction.on_commit(partial(_enqueue, notification.pk))
+    if kind == Notification.Kind.PATIENT_SCHEDULED and appointment is not None:
+        _queue_reminders(booking, appointment)
+
+
+def _queue_reminders(booking: Booking, appointment: Appointment) -> None:
+    """One reminder per BOOKING_REMINDER_HOURS still ahead, each due at its time."""
+    now = timezone.now()
+    for hours in sorted(set(settings.BOOKING_REMINDER_HOURS), reverse=True):
+        due = appointment.starts_at - datetime.timedelta(hours=hours)
+        if due <= now:
+            continue
+        reminder = Notification.objects.create(
+            booking=booking,
+            kind=Notification.Kind.PATIENT_REMINDER,
+            appointment=appointment,
+            due_at=due,
+            next_attempt_at=due,
+        )
+        transaction.on_commit(partial(_enqueue, reminder.pk, run_after=due))
+
+
+# --- Appointments ----------------------------------------------------------------
+
+
+class TimeTaken(ValidationError):
+    """Someone else booked the time first (or every seat at it is taken)."""
+
+    def __init__(self):
+        super().__init__(_("That time was just taken."), code="taken")
+
+
+def _lock_office(location_id: int) -> None:
+    """Book one office's times one at a time, so overlapping times cannot both be taken.
+
+    NO KEY UPDATE: new requests for the office (which only reference it)
+    are not held up. The unique seat constraint stands behind this.
+    """
+    Location.objects.select_for_update(no_key=True).filter(pk=location_id).exists()
+
+
+def _current_appointment(booking: Booking) -> Appointment | None:
+    return booking.appointments.select_for_update().filter(state=Appointment.State.BOOKED).first()
+
+
+def _end_appointment(appointment: Appointment | None, state: str, now) -> None:
+    if appointment is not None:
+        appointment.state = state
+        appointment.ended_at = now
+        appointment.save(update_fields=["state", "ended_at"])
+
+
+def _hold_time(
+    booking: Booking,
+    *,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    meeting: str,
+    seat: int,
+    by_patient: bool,
+) -> Appointment:
+    key = new_manage_key()
+    appointment = Appointment(
+        booking=booking,
+        location=booking.location,
+        meeting=meeting,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        seat=seat,
+        booked_by_patient=by_patient,
+        manage_key=key,
+        manage_token_hash=token_hash(first_token(key)),
+    )
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        raise TimeTaken() from None
+    booking.scheduled_for = starts_at
+    booking.scheduled_meeting = meeting
+    booking.scheduled_by_patient = by_patient
+    return appointment
+
+
+def _check_patient_may_book(booking: Booking, meeting: str, starts_at) -> None:
+    if booking.anonymised_at or booking.status not in (S.NEW, S.CONTACTED):
+        raise ValidationError(
+            _("This request cannot take an appointment online any more. Please contact us."),
+            code="not_bookable",
+        )
+    if age_on(booking.date_of_birth, timezone.localdate(starts_at)) < ADULT_AGE:
+        raise ValidationError(_("Appointments are for adults only."), code="under_age")
+    if meeting not in availability.offered_kinds(booking.location):
+        raise ValidationError(
+            _("That kind of consultation cannot be booked online here."), code="not_offered"
+        )
+
+
+def _take_open_time(booking: Booking, meeting: str, starts_at, now) -> Appointment:
+    """Hold an open time for the patient; the office must be locked and any earlier
+    appointment of theirs already ended."""
+    opening = availability.open_time(booking.location, meeting, starts_at, now=now)
+    if opening is None:
+        if availability.is_offered_start(booking.location, meeting, starts_at, now=now):
+            raise TimeTaken()
+        raise ValidationError(
+            _("That time cannot be booked online. Please pick one of the times shown."),
+            code="not_offered",
+        )
+    return _hold_time(
+        booking,
+        starts_at=opening.starts_at,
+        ends_at=opening.ends_at,
+        meeting=meeting,
+        seat=opening.seat,
+        by_patient=True,
+    )
+
+
+@transaction.atomic
+def appointment_book(
+    *, booking: Booking, starts_at: datetime.datetime, meeting: str, now=None
+) -> Appointment:
+    """The patient takes an open time for the request they have just sent.
+
+    The request goes to Scheduled, marked as booked by the patient; an urgent
+    answer still keeps it first in the front desk's list until someone
+    reaches the patient. Raises TimeTaken if another patient was first.
+    """
+    now = now or timezone.now()
+    _lock_office(booking.location_id)
+    booking = _lock(booking)
+    _check_patient_may_book(booking, meeting, starts_at)
+    appointment = _take_open_time(booking, meeting, starts_at, now)
+    booking.status = S.SCHEDULED
+    booking.status_changed_at = now
+    booking.status_changed_by = None
+    booking.video_link = ""
+    booking.save()
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_SCHEDULED, appointment)
+    logger.info("Booking %s: the patient booked a time", booking.reference)
+    return appointment
+
+
+def appointment_for_link(*, token: str, now=None) -> Appointment | None:
+    """The booked, future appointment a manage link is for; None once it no longer works."""
+    now = now or timezone.now()
+    if not isinstance(token, str) or not 20 <= len(token) <= 64:
+        return None
+    return (
+        Appointment.objects.select_related("booking", "location")
+        .filter(
+            manage_token_hash=token_hash(token),
+            state=Appointment.State.BOOKED,
+            ends_at__gt=now,
+        )
+        .first()
+    )
+
+
+def _lock_linked(appointment: Appointment, now) -> tuple[Appointment, Booking]:
+    """Lock the request, then its appointment (the order every service keeps)."""
+    booking = _lock(appointment.booking)
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not locked.is_booked or locked.ends_at <= now:
+        raise ValidationError(
+            _("This appointment has already been changed or cancelled."), code="link_used"
+        )
+    return locked, booking
+
+
+@transaction.atomic
+def appointment_move(
+    *, appointment: Appointment, starts_at: datetime.datetime, meeting: str, now=None
+) -> Appointment:
+    """The patient picks another time from their manage link; the old time is freed.
+
+    If the new time was just taken, nothing changes (TimeTaken).
+    """
+    now = now or timezone.now()
+    _lock_office(appointment.location_id)
+    appointment, booking = _lock_linked(appointment, now)
+    if appointment.starts_at == starts_at and appointment.meeting == meeting:
+        raise ValidationError(_("That is the time you already have."), code="unchanged")
+    if meeting not in availability.offered_kinds(booking.location):
+        raise ValidationError(
+            _("That kind of consultation cannot be booked online here."), code="not_offered"
+        )
+    _end_appointment(appointment, Appointment.State.MOVED, now)
+    moved = _take_open_time(booking, meeting, starts_at, now)
+    booking.video_link = ""
+    booking.save()
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_SCHEDULED, moved)
+    logger.info("Booking %s: the patient moved their appointment", booking.reference)
+    return moved
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, now=None) -> Booking:
+    """The patient cancels from their manage link; the time is free again at once.
+
+    The request goes back to the front desk: New if nobody has reached the
+    patient yet, otherwise Contacted.
+    """
+    now = now or timezone.now()
+    appointment, booking = _lock_linked(appointment, now)
+    _end_appointment(appointment, Appointment.State.CANCELLED, now)
+    booking.status = S.CONTACTED if booking.reached_at else S.NEW
+    booking.status_changed_at = now
+    booking.status_changed_by = None
+    booking.save()
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_CANCELLED, appointment)
+    logger.info("Booking %s: the patient cancelled their appointment", booking.reference)
+    return booking
 
 
 @transaction.atomic
@@ -402,13 +692,26 @@ def booking_change_status(
     if to_status == S.CONTACTED and booking.status == S.SCHEDULED:
         return booking_cancel_appointment(booking=booking, by=by)
     booking_check_status_change(booking=booking, to_status=to_status, reason=reason)
-    _set_status(booking, to_status, by, timezone.now())
+    now = timezone.now()
+    if booking.status == S.SCHEDULED:
+        _release_future_time(booking, now)
+    _set_status(booking, to_status, by, now)
     if to_status in NEEDS_REASON:
         booking.closing_reason = reason.strip()
     booking._history_user = by
     booking.save()
     logger.info("Booking %s set to %s", booking.reference, to_status)
     return booking
+
+
+def _release_future_time(booking: Booking, now) -> None:
+    """A request closed before its appointment frees the time and stops its reminders."""
+    appointment = _current_appointment(booking)
+    if appointment is not None and appointment.starts_at > now:
+        _end_appointment(appointment, Appointment.State.CANCELLED, now)
+        booking.notifications.filter(
+            kind=Notification.Kind.PATIENT_REMINDER, state=Notification.State.QUEUED
+        ).update(state=Notification.State.SUPERSEDED, next_attempt_at=None)
 
 
 def booking_close(
@@ -487,19 +790,44 @@ def booking_schedule(
     On a Scheduled request this reschedules: the patient always gets a new
     confirmation, whose calendar entry replaces the earlier one.
     """
+    # The office first, then the request: every service takes locks in this order.
+    _lock_office(booking.location_id)
     booking = _lock(booking)
     video_link = video_link.strip()
     booking_check_schedule(
         booking=booking, starts_at=starts_at, meeting=meeting, video_link=video_link
     )
     rescheduled = booking.status == S.SCHEDULED
-    _set_status(booking, S.SCHEDULED, by, timezone.now())
-    booking.scheduled_for = starts_at
-    booking.scheduled_meeting = meeting
+    now = timezone.now()
+    _end_appointment(_current_appointment(booking), Appointment.State.MOVED, now)
+    ends_at = starts_at + datetime.timedelta(
+        minutes=availability.appointment_minutes(booking.location, meeting)
+    )
+    seat = availability.staff_seat(booking.location, starts_at, ends_at)
+    try:
+        if seat is None:
+            raise TimeTaken()
+        appointment = _hold_time(
+            booking,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            meeting=meeting,
+            seat=seat,
+            by_patient=False,
+        )
+    except TimeTaken:
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "Another appointment at this office holds that time. Choose another time."
+                )
+            }
+        ) from None
+    _set_status(booking, S.SCHEDULED, by, now)
     booking.video_link = video_link if meeting == Meeting.VIDEO else ""
     booking._history_user = by
     booking.save()
-    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_SCHEDULED)
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_SCHEDULED, appointment)
     logger.info("Booking %s %s", booking.reference, "rescheduled" if rescheduled else "scheduled")
     return booking
 
@@ -518,10 +846,13 @@ def booking_cancel_appointment(*, booking: Booking, by: AbstractBaseUser) -> Boo
             code="not_scheduled",
             params={"ref": booking.reference},
         )
-    _set_status(booking, S.CONTACTED, by, timezone.now())
+    now = timezone.now()
+    appointment = _current_appointment(booking)
+    _end_appointment(appointment, Appointment.State.CANCELLED, now)
+    _set_status(booking, S.CONTACTED, by, now)
     booking._history_user = by
     booking.save()
-    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_CANCELLED)
+    _notify_patient_of_appointment(booking, Notification.Kind.PATIENT_CANCELLED, appointment)
     logger.info("Booking %s appointment cancelled", booking.reference)
     return booking
 

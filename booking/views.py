@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking import ratelimit, services
+from booking import availability, ratelimit, services
 from booking.forms import SLUG, BookingForm, answers_fingerprint, session_tag, stored_answers
-from booking.models import Booking, Location
+from booking.manage_links import calendar_url, manage_url
+from booking.models import Appointment, Booking, Location
 from booking.selectors import location_directory
 
 # The request this browser sent last: its reference, a keyed hash of its
@@ -78,19 +79,45 @@ def booking_create(request: HttpRequest) -> HttpResponse:
             form.refuse_sent_token()
             return render(request, "booking/booking_form.html", {"form": form})
     _remember_sent(request, booking, fingerprint)
+    if created and availability.offered_kinds(booking.location):
+        # The office takes online bookings: the patient may pick a time now.
+        return redirect("booking:pick")
     return redirect("booking:done")
 
 
 @never_cache
 @require_safe
 def booking_done(request: HttpRequest) -> HttpResponse:
+    booking = sent_booking(request)
+    if booking is None:
+        return redirect("booking:create")
+    appointment = booking.appointments.filter(state=Appointment.State.BOOKED).first()
+    can_pick = (
+        appointment is None
+        and booking.status in (Booking.Status.NEW, Booking.Status.CONTACTED)
+        and bool(availability.offered_kinds(booking.location))
+    )
+    return render(
+        request,
+        "booking/booking_done.html",
+        {
+            "booking": booking,
+            "appointment": appointment,
+            "manage_url": manage_url(appointment) if appointment else "",
+            "calendar_url": calendar_url(appointment) if appointment else "",
+            "can_pick": can_pick,
+        },
+    )
+
+
+def sent_booking(request: HttpRequest) -> Booking | None:
+    """The request this browser sent in the last BOOKING_CONFIRMATION_SECONDS, if any."""
     sent = _sent_recently(request)
     if not sent:
-        return redirect("booking:create")
-    booking = get_object_or_404(
+        return None
+    return get_object_or_404(
         Booking.objects.select_related("location"), reference=sent["reference"]
     )
-    return render(request, "booking/booking_done.html", {"booking": booking})
 
 
 def _linked_location(request: HttpRequest) -> Location | None:

@@ -283,8 +283,18 @@ BOOKING_NO_RESPONSE_AFTER_ATTEMPTS = int(
 # Closed requests are anonymised this many days after closing (`manage.py
 # booking_anonymise --apply`), keeping only what statistics need.
 BOOKING_RETENTION_DAYS = int(os.environ.get("DJANGO_BOOKING_RETENTION_DAYS", "730"))
-# Appointment slots last this long in the calendar invitation.
+# Appointments staff book last this long, unless the office's online
+# booking rules give a length for that kind of consultation.
 BOOKING_APPOINTMENT_MINUTES = 60
+# Reminder emails go this many hours before an appointment ("24,2"); empty: none.
+BOOKING_REMINDER_HOURS = [
+    int(hours)
+    for hours in os.environ.get("DJANGO_BOOKING_REMINDER_HOURS", "24,2").split(",")
+    if hours.strip()
+]
+# A reminder the worker could not send within this many minutes of its
+# time is not sent at all (a worker that was down sends no late reminders).
+BOOKING_REMINDER_GRACE_MINUTES = int(os.environ.get("DJANGO_BOOKING_REMINDER_GRACE_MINUTES", "30"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

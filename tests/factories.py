@@ -40,7 +40,8 @@ def make_location(**overrides) -> Location:
 
 
 def location_form_data(location: Location, **overrides) -> dict:
-    """What the admin's office page posts back unchanged (no opening hours), plus overrides."""
+    """What the admin's office page posts back unchanged (no opening hours, no online
+    booking), plus overrides."""
     data = {
         "name": location.name,
         "slug": location.slug,
@@ -53,6 +54,10 @@ def location_form_data(location: Location, **overrides) -> dict:
         "postal_code": location.postal_code,
         "opening_hours-TOTAL_FORMS": "0",
         "opening_hours-INITIAL_FORMS": "0",
+        "availability-TOTAL_FORMS": "0",
+        "availability-INITIAL_FORMS": "0",
+        "availability_windows-TOTAL_FORMS": "0",
+        "availability_windows-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

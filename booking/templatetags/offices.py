@@ -1,4 +1,6 @@
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 register = template.Library()
 
@@ -10,3 +12,17 @@ def reachable(locations) -> bool:
     Until one does, pages must not say "contact us" without saying how.
     """
     return any(location.phone or location.public_email for location in locations)
+
+
+@register.filter
+def clock(moment) -> str:
+    """'10:30 am': how people write a time, in the office's time zone."""
+    local = timezone.localtime(moment)
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
+@register.filter
+def day_label(moment) -> str:
+    """'Tuesday 9 December' for a date or a time (in the office's time zone)."""
+    day = timezone.localtime(moment).date() if hasattr(moment, "hour") else moment
+    return date_format(day, "l j F")

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         if os.environ.get("RUN_MAIN") != "true":
             call_command("migrate", interactive=False, verbosity=0)
             password = self.reset_dev_login()
+            self.add_demo_availability()
             self.add_demo_requests()
             self.stdout.write(
                 self.style.SUCCESS(
@@ -59,6 +60,31 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         return password
+
+    def add_demo_availability(self) -> None:
+        """Online booking at Milford, so the time picker shows on first run."""
+        from booking import services
+        from booking.models import Availability, Location
+
+        if Availability.objects.exists():
+            return
+        services.availability_set(
+            location=Location.objects.get(slug="milford"),
+            windows=[
+                (day, datetime.time(hour_from), datetime.time(hour_to))
+                for day in range(5)
+                for hour_from, hour_to in ((9, 12), (13, 17))
+            ],
+            is_active=True,
+            in_person_minutes=60,
+            phone_minutes=30,
+            video_minutes=30,
+            buffer_minutes=15,
+            seats=1,
+            notice_days=1,
+            horizon_days=21,
+        )
+        self.stdout.write("Milford takes online bookings (demo times: weekdays 9–12 and 1–5).")
 
     def add_demo_requests(self) -> None:
         """A few invented requests for the triage console, on an empty database."""
@@ -112,4 +138,12 @@ class Command(BaseCommand):
             starts_at=timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(10))),
             meeting="in_person",
         )
+        # And one patient who picked their own time online.
+        from booking.availability import open_days
+
+        days = open_days(created[0].location, "phone")
+        if days:
+            services.appointment_book(
+                booking=created[0], starts_at=days[0].times[0].starts_at, meeting="phone"
+            )
         self.stdout.write(f"Added {len(people)} invented consultation requests for the admin.")
