@@ -177,7 +177,6 @@ class TimesPage:
             taken=taken,
             next_times=next_times,
             refused=refused.messages[0] if refused else "",
-            missing_choice=bool(form and "start" in form.errors),
             action=self.request.path,
         )
         return render(self.request, "booking/pick_time.html", context, status=status)

@@ -729,7 +729,13 @@ class PickTimeForm(forms.Form):
         max_length=17,
         error_messages={"required": _("Choose a time, or ask us to call you instead.")},
     )
-    kind = forms.ChoiceField(choices=Meeting.choices)
+    kind = forms.ChoiceField(
+        choices=Meeting.choices,
+        error_messages={
+            "required": _("Choose how you would like the consultation."),
+            "invalid_choice": _("That kind of consultation cannot be booked online here."),
+        },
+    )
 
     def __init__(self, *args, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)

@@ -482,3 +482,45 @@ def test_a_manager_records_a_page_review_and_edits_the_clinic_facts(manager_clie
     assert manager_client.get(reverse("admin:pages_pagereview_add")).status_code == 200
     facts = manager_client.get(reverse("admin:pages_clinicfacts_changelist"), follow=True)
     assert facts.status_code == 200
+
+
+def test_a_manager_turns_on_online_booking_for_an_office_and_overlaps_are_refused(
+    manager_client, desk_client
+):
+    from booking.availability import offered_kinds
+
+    milford = Location.objects.get(slug="milford")
+    url = reverse("admin:booking_location_change", args=[milford.pk])
+    assert "Online booking" in manager_client.get(url).text
+    data = location_form_data(
+        milford,
+        **{
+            "availability-TOTAL_FORMS": "1",
+            "availability-0-is_active": "on",
+            "availability-0-in_person_minutes": "60",
+            "availability-0-phone_minutes": "",
+            "availability-0-video_minutes": "30",
+            "availability-0-buffer_minutes": "15",
+            "availability-0-seats": "1",
+            "availability-0-notice_days": "1",
+            "availability-0-horizon_days": "21",
+            "availability_windows-TOTAL_FORMS": "2",
+            "availability_windows-0-weekday": "1",
+            "availability_windows-0-starts": "09:00",
+            "availability_windows-0-ends": "12:00",
+            "availability_windows-1-weekday": "1",
+            "availability_windows-1-starts": "11:00",
+            "availability_windows-1-ends": "15:00",
+        },
+    )
+
+    refused = manager_client.post(url, data)
+    assert "Two windows on Tuesday overlap" in refused.text
+    assert offered_kinds(milford) == []
+
+    data["availability_windows-1-starts"] = "13:00"
+    assert manager_client.post(url, data).status_code == 302
+    assert offered_kinds(milford) == ["in_person", "video"]
+    assert milford.availability_windows.count() == 2
+    # The front desk reads offices but does not set their online booking.
+    assert desk_client.post(url, data).status_code == 403
