@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -159,10 +160,14 @@ class TimesPage:
         self.days = min(max(self.days, availability.DAYS_SHOWN), availability.MAX_DAYS_SHOWN)
 
     def render(self, *, form=None, taken=None, refused=None, status=200, **context):
-        days = availability.open_days(self.location, self.kind, days=self.days)
-        next_times = []
+        now = timezone.now()
+        calendar = availability.office_calendar(self.location, first=timezone.localdate(now))
+        days, next_times = [], []
+        if calendar is not None:
+            days = calendar.open_days(self.kind, now, days=self.days)
+            if taken is not None:
+                next_times = calendar.next_times(self.kind, now, after=taken)
         if taken is not None:
-            next_times = availability.next_open_times(self.location, self.kind, after=taken)
             status = 409
         context.update(
             location=self.location,

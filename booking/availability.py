@@ -143,6 +143,64 @@ class OfficeCalendar:
                 if seat is not None:
                     yield OpenTime(start, end, seat)
 
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of consultation patients can book here (none without windows)."""
+        return self.availability.kinds if self.windows else []
+
+    def open_days(
+        self,
+        meeting: str,
+        now: datetime.datetime,
+        *,
+        days: int = DAYS_SHOWN,
+        from_day: datetime.date | None = None,
+    ) -> list[OpenDay]:
+        """The first `days` days with open times (from `from_day`, if later than the notice)."""
+        minutes = self.availability.minutes_for(meeting)
+        if not minutes:
+            return []
+        day, last = self.bookable_days(now)
+        if from_day is not None:
+            day = max(day, from_day)
+        found = []
+        while day <= last and len(found) < days:
+            times = list(self.open_times(day, minutes, now))
+            if times:
+                found.append(OpenDay(day, times))
+            day += datetime.timedelta(days=1)
+        return found
+
+    def lookup(
+        self, meeting: str, starts_at: datetime.datetime, now: datetime.datetime
+    ) -> tuple[bool, OpenTime | None]:
+        """(whether the rules offer this start at all, the open time if a seat is free)."""
+        minutes = self.availability.minutes_for(meeting)
+        if not minutes or starts_at < now + MIN_LEAD:
+            return False, None
+        day = timezone.localdate(starts_at)
+        first, last = self.bookable_days(now)
+        if not first <= day <= last:
+            return False, None
+        for start, end in self.candidates(day, minutes):
+            if start == starts_at:
+                seat = self.free_seat(start, end)
+                return True, None if seat is None else OpenTime(start, end, seat)
+        return False, None
+
+    def next_times(
+        self, meeting: str, now: datetime.datetime, *, after: datetime.datetime, count: int = 3
+    ) -> list[OpenTime]:
+        """The `count` open times soonest after `after` (the earliest ones if none are)."""
+        later = []
+        for day in self.open_days(meeting, now, days=count, from_day=timezone.localdate(after)):
+            later.extend(t for t in day.times if t.starts_at > after)
+            if len(later) >= count:
+                break
+        if not later:
+            later = [t for day in self.open_days(meeting, now, days=1) for t in day.times]
+        return later[:count]
+
 
 def office_calendar(
     location: Location, *, first: datetime.date, last: datetime.date | None = None
@@ -199,65 +257,8 @@ def open_days(
 ) -> list[OpenDay]:
     """The first `days` days with open times for this kind of consultation."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    calendar = office_calendar(location, first=today)
-    if calendar is None or not calendar.availability.minutes_for(meeting):
-        return []
-    minutes = calendar.availability.minutes_for(meeting)
-    day, last = calendar.bookable_days(now)
-    found = []
-    while day <= last and len(found) < days:
-        times = list(calendar.open_times(day, minutes, now))
-        if times:
-            found.append(OpenDay(day, times))
-        day += datetime.timedelta(days=1)
-    return found
-
-
-def open_time(
-    location: Location, meeting: str, starts_at: datetime.datetime, *, now=None
-) -> OpenTime | None:
-    """The open time starting at `starts_at`, with its free seat; None if it is not offered."""
-    now = now or timezone.now()
-    day = timezone.localdate(starts_at)
-    # From today: the notice counts the open days (and closed ones) until then.
-    calendar = office_calendar(location, first=timezone.localdate(now), last=day)
-    if calendar is None or not calendar.availability.minutes_for(meeting):
-        return None
-    first, last = calendar.bookable_days(now)
-    if not first <= day <= last:
-        return None
-    minutes = calendar.availability.minutes_for(meeting)
-    return next(
-        (t for t in calendar.open_times(day, minutes, now) if t.starts_at == starts_at), None
-    )
-
-
-def is_offered_start(
-    location: Location, meeting: str, starts_at: datetime.datetime, *, now=None
-) -> bool:
-    """Whether the rules offer this start at all, booked or not."""
-    now = now or timezone.now()
-    day = timezone.localdate(starts_at)
-    calendar = office_calendar(location, first=timezone.localdate(now), last=day)
-    minutes = calendar.availability.minutes_for(meeting) if calendar else None
-    if not minutes or starts_at < now + MIN_LEAD:
-        return False
-    first, last = calendar.bookable_days(now)
-    return first <= day <= last and any(
-        start == starts_at for start, _end in calendar.candidates(day, minutes)
-    )
-
-
-def next_open_times(
-    location: Location, meeting: str, *, after: datetime.datetime, count: int = 3, now=None
-) -> list[OpenTime]:
-    """The `count` open times nearest after `after` (the earliest ones if none are)."""
-    times = [
-        t for day in open_days(location, meeting, days=MAX_DAYS_SHOWN, now=now) for t in day.times
-    ]
-    later = [t for t in times if t.starts_at > after]
-    return (later or times)[:count]
+    calendar = office_calendar(location, first=timezone.localdate(now))
+    return calendar.open_days(meeting, now, days=days) if calendar else []
 
 
 def staff_seat(

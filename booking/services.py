@@ -537,7 +537,13 @@ def _hold_time(
     return appointment
 
 
-def _check_patient_may_book(booking: Booking, meeting: str, starts_at) -> None:
+def _office_calendar(booking: Booking, starts_at, now) -> availability.OfficeCalendar | None:
+    return availability.office_calendar(
+        booking.location, first=timezone.localdate(now), last=timezone.localdate(starts_at)
+    )
+
+
+def _check_patient_may_book(booking: Booking, meeting: str, starts_at, kinds) -> None:
     if booking.anonymised_at or booking.status not in (S.NEW, S.CONTACTED):
         raise ValidationError(
             _("This request cannot take an appointment online any more. Please contact us."),
@@ -545,18 +551,19 @@ def _check_patient_may_book(booking: Booking, meeting: str, starts_at) -> None:
         )
     if age_on(booking.date_of_birth, timezone.localdate(starts_at)) < ADULT_AGE:
         raise ValidationError(_("Appointments are for adults only."), code="under_age")
-    if meeting not in availability.offered_kinds(booking.location):
+    if meeting not in kinds:
         raise ValidationError(
             _("That kind of consultation cannot be booked online here."), code="not_offered"
         )
 
 
-def _take_open_time(booking: Booking, meeting: str, starts_at, now) -> Appointment:
+def _take_open_time(booking: Booking, meeting: str, starts_at, now, calendar=None) -> Appointment:
     """Hold an open time for the patient; the office must be locked and any earlier
-    appointment of theirs already ended."""
-    opening = availability.open_time(booking.location, meeting, starts_at, now=now)
+    appointment of theirs already ended (the calendar is read after that)."""
+    calendar = calendar or _office_calendar(booking, starts_at, now)
+    offered, opening = calendar.lookup(meeting, starts_at, now) if calendar else (False, None)
     if opening is None:
-        if availability.is_offered_start(booking.location, meeting, starts_at, now=now):
+        if offered:
             raise TimeTaken()
         raise ValidationError(
             _("That time cannot be booked online. Please pick one of the times shown."),
@@ -585,8 +592,9 @@ def appointment_book(
     now = now or timezone.now()
     _lock_office(booking.location_id)
     booking = _lock(booking)
-    _check_patient_may_book(booking, meeting, starts_at)
-    appointment = _take_open_time(booking, meeting, starts_at, now)
+    calendar = _office_calendar(booking, starts_at, now)
+    _check_patient_may_book(booking, meeting, starts_at, calendar.kinds if calendar else [])
+    appointment = _take_open_time(booking, meeting, starts_at, now, calendar)
     booking.status = S.SCHEDULED
     booking.status_changed_at = now
     booking.status_changed_by = None

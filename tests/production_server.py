@@ -7,6 +7,7 @@ pretend load balancer: every request says it arrived over HTTPS.
 
 import contextlib
 import http.client
+import math
 import os
 import re
 import secrets
@@ -409,3 +410,86 @@ def assert_each_confirmation_is_one_row(confirmed: dict[str, str]) -> None:
     per_booking = Notification.objects.values("booking").annotate(n=Count("id"))
     assert {row["n"] for row in per_booking} == {2}  # front desk and patient
     assert DBTaskResult.objects.count() == 2 * len(confirmed)
+
+
+PICK = "/request-consultation/time/"
+SENT = "/request-consultation/sent/"
+JUST_TAKEN = "That time was just taken"
+_TIME_PICKER = re.compile(r'<form[^>]*class="time-picker".*?</form>', re.DOTALL)
+_NEXT_TIMES = re.compile(r'<ul class="list-unstyled next-times">.*?</ul>', re.DOTALL)
+_START = re.compile(r'name="start" value="([^"]+)"')
+
+
+@dataclass
+class TimePicker:
+    """A patient whose request is stored, looking at the page of open times."""
+
+    browser: Browser
+    email: str
+    fields: dict[str, str]  # the picker's hidden fields: CSRF token and kind
+    starts: list[str]  # the open times offered, as the form posts them, earliest first
+
+
+def patient_at_time_picker(base_url: str, email: str) -> TimePicker:
+    """Open the form, send it (an office that takes online bookings), open the times."""
+    browser = Browser(base_url)
+    form = browser.get(FORM)
+    assert form.status == 200, form.status
+    sent = browser.post_form(FORM, valid_booking_data(email=email, **hidden_inputs(form.text)))
+    assert sent.status == 302 and sent.headers["Location"] == PICK, (sent.status, sent.headers)
+    page = browser.get(PICK)
+    assert page.status == 200, page.status
+    picker = _TIME_PICKER.search(page.text)
+    assert picker is not None, "no open times on the page"
+    return TimePicker(browser, email, hidden_inputs(picker.group()), _START.findall(picker.group()))
+
+
+@dataclass
+class Pick:
+    """What one patient's post of a time answered, and how long it took."""
+
+    email: str
+    status: int | None  # None: no answer at all
+    location: str  # where a redirect went
+    text: str
+    ms: float
+
+    @property
+    def next_times(self) -> list[str]:
+        """The other open times a "just taken" page offers."""
+        offered = _NEXT_TIMES.search(self.text)
+        return _START.findall(offered.group()) if offered else []
+
+
+def pick_at_once(pickers: list[TimePicker], start: str) -> list[Pick]:
+    """Every patient posts `start` at the same moment, each from a thread of their own."""
+    barrier = threading.Barrier(len(pickers))
+
+    def pick(picker: TimePicker) -> Pick:
+        data = {**picker.fields, "start": start}
+        barrier.wait(timeout=STARTUP_SECONDS)
+        started = time.perf_counter()
+        try:
+            response = picker.browser.post_form(PICK, data)
+        except (OSError, http.client.HTTPException):
+            response = None
+        ms = (time.perf_counter() - started) * 1000
+        if response is None:
+            return Pick(picker.email, None, "", "", ms)
+        location = response.headers.get("Location", "")
+        return Pick(picker.email, response.status, location, response.text, ms)
+
+    with ThreadPoolExecutor(len(pickers)) as pool:
+        return list(pool.map(pick, pickers))
+
+
+def patients_at_time_picker(base_url: str, emails: list[str], *, at_once: int = 10):
+    """A TimePicker for each email, `at_once` patients getting there at a time."""
+    with ThreadPoolExecutor(at_once) as pool:
+        return list(pool.map(partial(patient_at_time_picker, base_url), emails))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile: the smallest value at least `fraction` of them reach."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]

@@ -9,8 +9,12 @@ PostgreSQL, Redis) on a throwaway database `clinic_bench`, and prints:
 2. consultation requests (CSRF, validation, insert, email tasks queued)
    per second, in the same rounds;
 3. the staff request list at 100 and at 50,000 requests;
-4. bytes and requests of a first visit to every public page, in Chromium;
-5. Lighthouse 12 scores for the home page, an article and the form.
+4. a patient's page of open times at 100 and at 10,000 future appointments,
+   and patients posting the same time at once (p50 and p99 of those posts);
+5. bytes and requests of a first visit to every public page, in Chromium;
+6. Lighthouse 12 scores for the home page, an article and the form.
+
+`--only time_picking` measures 4 alone.
 
 Needs wrk (`apt-get install wrk`), Chromium at /usr/bin/chromium and npx.
 DATABASE_URL names the PostgreSQL server (default: the local one); Redis at
@@ -51,16 +55,19 @@ django.setup()
 
 import psycopg  # noqa: E402
 import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection as django_connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from pages.content import PUBLIC_URL_NAMES  # noqa: E402
-from tests.bench import admin_list, lighthouse, page_weight, throughput  # noqa: E402
+from tests.bench import admin_list, lighthouse, page_weight, throughput, time_picking  # noqa: E402
 from tests.production_server import Browser, gunicorn, manage, production_env  # noqa: E402
 
 TARGETS = {
     "content_vs_static": 0.7,
     "posts_vs_content": 0.3,
     "admin_time_growth": 1.5,
+    "picking_time_growth": 1.5,
     "page_kb": 60,
     "page_requests": 6,
 }
@@ -70,6 +77,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--admin-total", type=int, default=50_000)
     parser.add_argument("--no-lighthouse", action="store_true")
+    parser.add_argument("--picking-total", type=int, default=10_000)
+    parser.add_argument("--race-clients", type=int, default=50)
+    parser.add_argument("--race-rounds", type=int, default=5)
+    parser.add_argument("--only", choices=["time_picking"], help="measure this section alone")
     options = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
@@ -92,20 +103,30 @@ def main() -> None:
     print(f"# Benchmarks, {time.strftime('%Y-%m-%d')}: {machine}")
     print(f"cache: Redis {cache}; database: PostgreSQL {BENCH_DB}\n")
 
-    with gunicorn(env, log=workdir / "gunicorn-a.log") as base_url:
-        article_size = len(Browser(base_url).get(ARTICLE).body)
-        browser_rows = weigh_pages(base_url)
-        if not options.no_lighthouse:
-            browser_rows += run_lighthouse(base_url.replace("127.0.0.1", "localhost"))
+    throughput_rows, admin_rows, browser_rows = [], [], []
+    if options.only is None:
+        with gunicorn(env, log=workdir / "gunicorn-a.log") as base_url:
+            article_size = len(Browser(base_url).get(ARTICLE).body)
+            browser_rows = weigh_pages(base_url)
+            if not options.no_lighthouse:
+                browser_rows += run_lighthouse(base_url.replace("127.0.0.1", "localhost"))
 
-    same_size = workdir / "static" / SAME_SIZE_FILE
-    same_size.parent.mkdir(parents=True, exist_ok=True)
-    same_size.write_bytes(b"x" * article_size)
-    with gunicorn(env, log=workdir / "gunicorn-b.log") as base_url:
-        throughput_rows = run_throughput(base_url, secret_key, workdir, article_size)
+        same_size = workdir / "static" / SAME_SIZE_FILE
+        same_size.parent.mkdir(parents=True, exist_ok=True)
+        same_size.write_bytes(b"x" * article_size)
+        with gunicorn(env, log=workdir / "gunicorn-b.log") as base_url:
+            throughput_rows = run_throughput(base_url, secret_key, workdir, article_size)
+        admin_rows = run_admin_list(options.admin_total)
 
-    # In the issue's order: throughput, submissions, staff list, page weight, Lighthouse.
-    rows = throughput_rows + run_admin_list(options.admin_total) + browser_rows
+    # Last: Milford takes online bookings from here on.
+    use_bench_database()
+    picking_rows = run_time_picking(options.picking_total) + run_booking_race(
+        env, workdir, clients=options.race_clients, rounds=options.race_rounds
+    )
+
+    # In the issue's order: throughput, submissions, staff list, time picking,
+    # page weight, Lighthouse.
+    rows = throughput_rows + admin_rows + picking_rows + browser_rows
     print("\n| Benchmark | Measured | Target | Met |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
@@ -233,6 +254,54 @@ def run_admin_list(total: int) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def use_bench_database() -> None:
+    """Point in-process Django at clinic_bench again: admin_list.run leaves it on the
+    name of the test database it has dropped (create_test_db returns the test name)."""
+    django_connection.close()
+    settings.DATABASES["default"]["NAME"] = django_connection.settings_dict["NAME"] = BENCH_DB
+
+
+def run_time_picking(total: int) -> list[list[str]]:
+    results = time_picking.run(total)
+    print(f"\nPage of open times, `{time_picking.PICK}` (median of {time_picking.RUNS} runs):")
+    for size, ms, queries in results:
+        print(f"  {size:>6} future appointments  {ms:7.1f} ms  {queries} queries")
+    (small_size, small_ms, small_queries), (_, large_ms, large_queries) = results
+    growth = large_ms / small_ms
+    return [
+        [
+            f"Page of open times: {small_size} → {total:,} future appointments",
+            f"{small_ms:.0f} → {large_ms:.0f} ms ({growth:.2f}×), "
+            f"{small_queries} → {large_queries} queries",
+            f"same queries, ≤ {TARGETS['picking_time_growth']}×",
+            met(small_queries == large_queries and growth <= TARGETS["picking_time_growth"]),
+        ]
+    ]
+
+
+def run_booking_race(env: dict, workdir: Path, *, clients: int, rounds: int) -> list[list[str]]:
+    time_picking.take_online_bookings_at_milford()
+    workers = time_picking.RACE_WORKERS
+    # The patients fill the form in at machine speed.
+    env = {**env, "DJANGO_BOOKING_MIN_FILL_SECONDS": "0"}
+    with gunicorn(env, workers=workers, log=workdir / "gunicorn-race.log") as base_url:
+        race = time_picking.contention(base_url, clients=clients, rounds=rounds)
+    print(
+        f"\nBooking race: {rounds} rounds of {clients} patients posting the same time at once "
+        f"({workers} gunicorn workers): {race.winners} booked, {race.taken} told it was "
+        f"just taken, other answers: {race.other or 'none'}"
+    )
+    return [
+        [
+            f"Booking a time, {clients} patients posting it at once",
+            f"p50 {race.p50:.0f} ms, p99 {race.p99:.0f} ms; "
+            f"{race.winners} of {rounds} times booked once, {len(race.other)} errors",
+            "one booking per time, no errors",
+            met(race.ok),
+        ]
+    ]
 
 
 def weigh_pages(base_url: str) -> list[list[str]]:

@@ -21,6 +21,7 @@ DRILL_REDIS_DATABASES = {
     "test_worker_killed": 11,
     "test_two_instances": 12,
     "test_production_steps": 13,
+    "test_booking_race": 7,
 }
 assert len(set(DRILL_REDIS_DATABASES.values())) == len(DRILL_REDIS_DATABASES)
 
