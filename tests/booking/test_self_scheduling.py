@@ -489,3 +489,16 @@ def test_the_calendar_file_from_the_link_is_the_appointment(client, milford):
 
     assert response["Content-Type"].startswith("text/calendar")
     assert "DTSTART" in response.text and "232 Boston Post Rd" in response.text
+
+
+def test_a_patient_under_18_on_the_day_cannot_book(milford):
+    booking = make_booking()
+    first = open_times(milford)[0]
+    seventeen = timezone.localdate(first.starts_at).replace(year=timezone.localdate().year - 17)
+    Booking.objects.filter(pk=booking.pk).update(date_of_birth=seventeen)
+
+    with pytest.raises(ValidationError) as error:
+        services.appointment_book(booking=booking, starts_at=first.starts_at, meeting="in_person")
+
+    assert error.value.code == "under_age"
+    assert not Appointment.objects.exists()
