@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from booking import (
     admin_staff,  # noqa: F401  (registers the staff user admin)
+    charts,
     forms,
+    insights,
     selectors,
     services,
 )
@@ -77,7 +79,15 @@ class LocationAdmin(admin.ModelAdmin):
         ),
         (
             "Contact",
-            {"fields": ["phone", "public_email", "response_promise", "notification_email"]},
+            {
+                "fields": [
+                    "phone",
+                    "public_email",
+                    "response_promise",
+                    "response_business_hours",
+                    "notification_email",
+                ]
+            },
         ),
     ]
 
@@ -425,6 +435,12 @@ class BookingAdmin(admin.ModelAdmin):
         return [
             path("export/", view(self.export_view), name="booking_booking_export"),
             path("agenda/", view(self.agenda_view), name="booking_booking_agenda"),
+            path("insights/", view(self.insights_view), name="booking_booking_insights"),
+            path(
+                "insights/download/",
+                view(self.insights_download_view),
+                name="booking_booking_insights_download",
+            ),
             path(
                 "<path:object_id>/do/<slug:action>/",
                 view(self.action_view),
@@ -627,6 +643,76 @@ class BookingAdmin(admin.ModelAdmin):
             "offices": selectors.agenda(user=request.user, start=monday, days=7),
         }
         return TemplateResponse(request, "admin/booking/booking/agenda.html", context)
+
+    # --- The manager's figures ----------------------------------------------------------
+
+    def _insights(self, request: HttpRequest):
+        if not request.user.has_perm("booking.view_insights"):
+            raise PermissionDenied
+        form = forms.InsightsForm(request.GET)
+        if form.is_valid():
+            period, office = form.period(), form.cleaned_data["office"]
+        else:
+            period, office = insights.period_ending(timezone.localdate()), None
+        return form, insights.insights(period=period, office=office)
+
+    def insights_view(self, request: HttpRequest) -> HttpResponse:
+        """Response times, volume and outcomes, per office or together (managers only)."""
+        form, figures = self._insights(request)
+        offices = insights.shown_offices(figures)
+        waits = [
+            (urgent, [(insights.WAITS[kind], wait) for kind, wait in figures.waits[urgent].items()])
+            for urgent in (True, False)
+        ]
+        wait_bars = [
+            (f"{group} · {percentile}%", minutes or 0, charts.duration(minutes))
+            for urgent, group in ((True, _("Urgent")), (False, _("Other")))
+            for percentile, minutes in sorted(
+                figures.waits[urgent]["first_attempt"].business.items()
+            )
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("How are we doing?"),
+            "subtitle": None,
+            "form": form,
+            "figures": figures,
+            "waits": waits,
+            "wait_chart": charts.horizontal_bars(wait_bars),
+            "weekly_chart": charts.weekly_columns(figures.weekly, offices),
+            "offices": offices,
+            "funnel": insights.funnel_rows(figures),
+            "funnel_chart": charts.horizontal_bars(
+                [(label, n, str(n)) for label, n in insights.funnel_rows(figures)]
+            ),
+            "heard_chart": charts.horizontal_bars(
+                [(label, n, str(n)) for label, n in figures.heard_about]
+            ),
+            "download_query": request.GET.urlencode(),
+        }
+        return TemplateResponse(
+            request,
+            "admin/booking/booking/insights.html",
+            context,
+            status=200 if form.is_valid() else 400,
+        )
+
+    def insights_download_view(self, request: HttpRequest) -> HttpResponse:
+        """The same figures as CSV: aggregates only; every download is logged."""
+        form, figures = self._insights(request)
+        rows = insights.csv_rows(figures)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="insights-{figures.period.start.isoformat()}.csv"'
+        )
+        csv.writer(response).writerows(rows)
+        services.booking_export_record(
+            user=request.user,
+            filters=form.describe() if form.is_valid() else "insights: defaults",
+            row_count=len(rows) - 1,
+        )
+        return response
 
 
 # --- Audit logs: read-only, for managers ---------------------------------------------

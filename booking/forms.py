@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from booking import services
+from booking import insights, services
 from booking.availability import parse_time_value
 from booking.models import (
     BEST_TIME_FIELDS,
@@ -752,3 +752,43 @@ class PickTimeForm(forms.Form):
 
     def appointment(self) -> dict:
         return {"starts_at": self.cleaned_data["starts_at"], "meeting": self.cleaned_data["kind"]}
+
+
+# --- The manager's figures --------------------------------------------------------------
+
+
+class InsightsForm(forms.Form):
+    """Which office and weeks the figures cover: every field optional, the defaults sensible."""
+
+    office = forms.ModelChoiceField(
+        queryset=Location.objects.order_by("display_order", "name"),
+        required=False,
+        to_field_name="slug",
+        empty_label=_("Both offices"),
+        label=_("Office"),
+    )
+    start = forms.DateField(
+        required=False,
+        label=_("From the week of"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for the last weeks up to this one."),
+    )
+    weeks = forms.IntegerField(
+        required=False, min_value=1, max_value=insights.MAX_WEEKS, label=_("Weeks")
+    )
+
+    def period(self) -> insights.Period:
+        weeks = self.cleaned_data.get("weeks") or insights.DEFAULT_WEEKS
+        start = self.cleaned_data.get("start")
+        if start is None:
+            return insights.period_ending(timezone.localdate(), weeks)
+        return insights.Period(insights.monday_of(start), weeks)
+
+    def describe(self) -> str:
+        """What the figures cover, for the export log."""
+        period = self.period()
+        office = self.cleaned_data.get("office")
+        return (
+            f"insights: office={office.slug if office else 'all'}, "
+            f"from={period.start.isoformat()}, weeks={period.weeks}"
+        )

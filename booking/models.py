@@ -57,6 +57,15 @@ class Location(models.Model):
             "business day”. Shown on the form, the confirmation and the email."
         ),
     )
+    response_business_hours = models.PositiveSmallIntegerField(
+        _("that promise, in opening hours"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The same promise as a number, for the manager's figures: 8 for one business day "
+            "of 9 to 5. Never shown to patients."
+        ),
+    )
     notification_email = models.EmailField(
         _("front-desk email"),
         blank=True,
@@ -568,6 +577,17 @@ class Booking(models.Model):
         related_name="+",
         verbose_name=_("first reached by"),
     )
+    # How long the patient waited, kept when it happens for the manager's
+    # figures: the first contact attempt, and the first time someone reached
+    # them, in minutes from the request, by the clock and in the office's
+    # opening hours (booking.insights).
+    first_attempt_at = models.DateTimeField(_("first contact attempt"), null=True, blank=True)
+    first_attempt_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    first_attempt_business_minutes = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    reached_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    reached_business_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # What the console sorts, marks red and counts as urgent: an urgent
     # answer stops being urgent for the front desk once they reach the patient.
     urgent_unreached = models.GeneratedField(
@@ -579,7 +599,16 @@ class Booking(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["submission_key", "urgent_unreached"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "submission_key",
+            "urgent_unreached",
+            "first_attempt_minutes",
+            "first_attempt_business_minutes",
+            "reached_minutes",
+            "reached_business_minutes",
+        ]
+    )
     objects = BookingQuerySet.as_manager()
 
     class Meta:
@@ -589,6 +618,7 @@ class Booking(models.Model):
         permissions = [
             ("view_all_locations", _("Can see requests of every location")),
             ("export_booking", _("Can export consultation requests as CSV")),
+            ("view_insights", _("Can see response times and outcomes")),
         ]
         indexes = [
             # The triage list: open requests, urgent and not yet reached

@@ -137,6 +137,48 @@ def business_hours_before(
     return timezone.localtime(now) - datetime.timedelta(days=CLOSURE_LOOKBACK_DAYS + 7)
 
 
+def business_time_between(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    weekly: list[tuple],
+    closed: set[datetime.date],
+) -> datetime.timedelta:
+    """How much of `start`–`end` falls in the office's opening hours, closed days left out."""
+    hours = {day: (opens, closes) for day, opens, closes in weekly}
+    total = datetime.timedelta()
+    day, last = timezone.localdate(start), timezone.localdate(end)
+    while day <= last:
+        if day.weekday() in hours and day not in closed:
+            opens_at, closes_at = (
+                timezone.make_aware(datetime.datetime.combine(day, time))
+                for time in hours[day.weekday()]
+            )
+            overlap = min(end, closes_at) - max(start, opens_at)
+            if overlap > datetime.timedelta():
+                total += overlap
+        day += datetime.timedelta(days=1)
+    return total
+
+
+def office_business_minutes(
+    location: Location, start: datetime.datetime, end: datetime.datetime
+) -> int:
+    """Whole minutes of the office's opening hours (weekdays 9–17 until entered) from
+    `start` to `end`, its closed days and every office's left out."""
+    weekly = list(location.opening_hours.values_list("weekday", "opens", "closes"))
+    closed = set(
+        ClinicClosure.objects.filter(
+            Q(location__isnull=True) | Q(location=location),
+            date__range=(timezone.localdate(start), timezone.localdate(end)),
+        ).values_list("date", flat=True)
+    )
+    elapsed = business_time_between(
+        start, end, weekly=weekly or DEFAULT_BUSINESS_HOURS, closed=closed
+    )
+    return int(elapsed.total_seconds() // 60)
+
+
 def location_summary(
     *, user, now: datetime.datetime | None = None, overdue_before: dict | None = None
 ) -> list[dict]:

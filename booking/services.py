@@ -41,7 +41,7 @@ from booking.models import (
     TriageNote,
     age_on,
 )
-from booking.selectors import assignable_staff
+from booking.selectors import assignable_staff, office_business_minutes
 from clinic_site.public_content import public_content_changed
 
 logger = logging.getLogger(__name__)
@@ -899,15 +899,32 @@ def contact_attempt_log(
     attempt.channel, attempt.outcome, attempt.note = channel, outcome, note.strip()
     attempt.full_clean(exclude=["booking", "made_by"], validate_constraints=False)
     attempt.save()
+    changed = []
+    if booking.first_attempt_at is None:
+        booking.first_attempt_at = now
+        booking.first_attempt_minutes, booking.first_attempt_business_minutes = _waited(
+            booking, now
+        )
+        changed = ["first_attempt_at", "first_attempt_minutes", "first_attempt_business_minutes"]
     if outcome == ContactAttempt.Outcome.REACHED:
         if booking.reached_at is None:
             booking.reached_at, booking.reached_by = now, by
+            booking.reached_minutes, booking.reached_business_minutes = _waited(booking, now)
         if booking.status == S.NEW:
             _set_status(booking, S.CONTACTED, by, now)
         booking._history_user = by
         booking.save()
+    elif changed:
+        # Only the figures: no status changes, so no history entry.
+        booking.save_without_historical_record(update_fields=changed)
     logger.info("Booking %s contact attempt: %s", booking.reference, outcome)
     return attempt
+
+
+def _waited(booking: Booking, until: datetime.datetime) -> tuple[int, int]:
+    """Minutes from the request to `until`: by the clock, and in the office's opening hours."""
+    clock = int((until - booking.created_at).total_seconds() // 60)
+    return max(clock, 0), office_business_minutes(booking.location, booking.created_at, until)
 
 
 def booking_check_assignee(*, booking: Booking, user: AbstractBaseUser | None) -> None:

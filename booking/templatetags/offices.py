@@ -26,3 +26,22 @@ def day_label(moment) -> str:
     """'Tuesday 9 December' for a date or a time (in the office's time zone)."""
     day = timezone.localtime(moment).date() if hasattr(moment, "hour") else moment
     return date_format(day, "l j F")
+
+
+@register.filter
+def duration(minutes) -> str:
+    """A wait in minutes, in words: '45 min', '2 h 5 min', '3 d 4 h'."""
+    from booking.charts import duration as in_words
+
+    return in_words(minutes)
+
+
+@register.filter
+def share(part, whole) -> str:
+    """'78%' of a whole; '—' when there is nothing to divide."""
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key)
