@@ -283,6 +283,10 @@ BOOKING_NO_RESPONSE_AFTER_ATTEMPTS = int(
 # Closed requests are anonymised this many days after closing (`manage.py
 # booking_anonymise --apply`), keeping only what statistics need.
 BOOKING_RETENTION_DAYS = int(os.environ.get("DJANGO_BOOKING_RETENTION_DAYS", "730"))
+# Each process trusts the content version of the cached pages it last read
+# for this many seconds: no Redis round trip per page, and staff changes
+# show on every machine within this time (clinic_site/public_content.py).
+PUBLIC_CONTENT_TRUST_SECONDS = float(os.environ.get("DJANGO_PUBLIC_CONTENT_TRUST_SECONDS", "1"))
 # Appointments staff book last this long, unless the office's online
 # booking rules give a length for that kind of consultation.
 BOOKING_APPOINTMENT_MINUTES = 60

@@ -22,7 +22,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-from clinic_site.public_content import VERSION_KEY, content_version
+from clinic_site.public_content import trusted_content_version
 
 # Part of every page key: bump it when the shape of a cache entry changes,
 # so a deploy never reads entries an older release wrote.
@@ -170,7 +170,7 @@ class CachedPageMiddleware:
             return self.get_response(request)
         request.get_host()  # refuses a host not in ALLOWED_HOSTS, as usual
         key = page_cache_key(request)
-        version = content_version(cache.get(VERSION_KEY))
+        version = trusted_content_version()
         entry = _recent_pages.get(key)
         if entry is None or entry["version"] != version:
             entry = cache.get(key)

@@ -17,9 +17,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate-limit counters and cached pages must not leak between tests.
+    from clinic_site import public_content
+
     cache.clear()
+    public_content._last_read = None
     yield
     cache.clear()
+    public_content._last_read = None
 
 
 @pytest.fixture

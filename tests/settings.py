@@ -26,3 +26,6 @@ WHITENOISE_USE_FINDERS = True
 # Most tests log staff in with force_login; tests/booking/test_admin_auth.py
 # turns two-factor back on and checks production settings require it.
 STAFF_REQUIRE_2FA = False
+# Every request reads the content version from the cache, as before the
+# per-process trust; tests/pages/test_caching.py turns the trust on to test it.
+PUBLIC_CONTENT_TRUST_SECONDS = 0

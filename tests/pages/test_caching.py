@@ -336,3 +336,51 @@ def test_an_office_change_made_outside_the_admin_refreshes_the_cached_pages(
     html = client.get(reverse("pages:locations")).content.decode()
     assert "within one business day" in html
     assert "Mon–Fri: 9:00 AM – 5:00 PM<br>Sat–Sun: closed" in html
+
+
+def test_a_process_trusts_the_content_version_it_read_for_a_second(
+    client, clinic_locations, monkeypatch, settings
+):
+    from clinic_site import public_content
+    from pages import caching
+
+    settings.PUBLIC_CONTENT_TRUST_SECONDS = 1
+    clock = [1000.0]
+    monkeypatch.setattr(public_content.time, "monotonic", lambda: clock[0])
+    versions_read = []
+    real_get = caching.cache.get
+    monkeypatch.setattr(
+        caching.cache,
+        "get",
+        lambda key, *args: (
+            versions_read.append(key == public_content.VERSION_KEY) or real_get(key, *args)
+        ),
+    )
+    client.get(reverse("pages:home"))  # reads the version, renders, stores
+    before = sum(versions_read)
+
+    for _ in range(5):
+        clock[0] += 0.15
+        assert client.get(reverse("pages:home")).status_code == 200
+    assert sum(versions_read) == before  # no round trip to the shared cache
+
+    # Another machine changes the content: this process sees it after the second.
+    real_set = caching.cache.set
+    real_set(public_content.VERSION_KEY, "changed-elsewhere", None)
+    clock[0] += 0.3
+    client.get(reverse("pages:home"))
+    assert sum(versions_read) == before + 1
+    assert public_content.trusted_content_version() == "changed-elsewhere"
+
+
+def test_a_change_made_in_this_process_shows_at_once_despite_the_trust(
+    client, clinic_locations, settings
+):
+    from clinic_site import public_content
+
+    settings.PUBLIC_CONTENT_TRUST_SECONDS = 60
+    first = public_content.trusted_content_version()
+
+    public_content.bump_content_version()
+
+    assert public_content.trusted_content_version() != first
