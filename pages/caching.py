@@ -7,12 +7,14 @@ Each entry records the content version it was rendered under
 bump it, and every page is rendered afresh.
 """
 
+import gzip
 import hashlib
 import importlib.util
 from collections.abc import Callable
 from functools import cache as memoize
 from pathlib import Path
 
+import brotli
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
@@ -20,13 +22,20 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
 from clinic_site.public_content import trusted_content_version
 
 # Part of every page key: bump it when the shape of a cache entry changes,
 # so a deploy never reads entries an older release wrote.
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3
+# Stored pages are kept compressed both ways, once, when they are rendered.
+# Only these pages are ever compressed: every page that is not cached is
+# kept out of the cache because it carries something of one visitor's (a
+# CSRF token, the session, a reference) next to what they typed, and
+# compressing such a page lets an eavesdropper guess the secret from the
+# sizes (BREACH). Cached pages hold no secret, so compressing them is safe.
+ENCODINGS = ["br", "gzip"]
 # A backstop for changes made outside the admin (shell, data migrations).
 PAGE_TIMEOUT = 60 * 60
 
@@ -96,6 +105,33 @@ def page_cache_key(request: HttpRequest) -> str:
     parts = [settings.SITE_URL, request.path, timezone.localdate().isoformat()]
     digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
     return f"pages:page:{ENTRY_FORMAT}:{release_fingerprint()}:{digest}"
+
+
+def accepted_encoding(header: str) -> str:
+    """The best stored encoding the browser accepts ("br", "gzip"), or "" for none."""
+    quality = {}
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        quality[name.strip().lower()] = q
+    for encoding in ENCODINGS:
+        if quality.get(encoding, quality.get("*", 0.0)) > 0:
+            return encoding
+    return ""
+
+
+def compressed(content: bytes) -> dict[str, bytes]:
+    return {
+        "br": brotli.compress(content, quality=11, mode=brotli.MODE_TEXT),
+        "gzip": gzip.compress(content, compresslevel=9, mtime=0),
+    }
 
 
 def is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -176,22 +212,30 @@ class CachedPageMiddleware:
             entry = cache.get(key)
             if entry is not None and entry["version"] == version:
                 _remember(key, entry)
-        if entry is not None and entry["version"] == version:
-            response = HttpResponse(entry["content"], headers=entry["headers"])
-        else:
+        if entry is None or entry["version"] != version:
             response = self.get_response(request)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             if not is_shareable(request, response):
                 return response
-            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
             # Browsers keep a copy but check back each time, so changes show at once.
             patch_cache_control(response, no_cache=True)
+            patch_vary_headers(response, ["Accept-Encoding"])
             entry = {
                 "version": version,
+                "etag": hashlib.sha256(response.content).hexdigest()[:32],
                 "content": response.content,
+                **compressed(response.content),
                 "headers": dict(response.headers),
             }
             cache.set(key, entry, PAGE_TIMEOUT)
             _remember(key, entry)
+        encoding = accepted_encoding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        body = entry[encoding] if encoding else entry["content"]
+        response = HttpResponse(body, headers=entry["headers"])
+        response["Content-Length"] = str(len(body))
+        # Each encoding is its own representation, with its own validator.
+        response["ETag"] = f'"{entry["etag"]}{"-" + encoding if encoding else ""}"'
+        if encoding:
+            response["Content-Encoding"] = encoding
         return get_conditional_response(request, etag=response["ETag"], response=response)

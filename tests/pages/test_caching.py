@@ -384,3 +384,51 @@ def test_a_change_made_in_this_process_shows_at_once_despite_the_trust(
     public_content.bump_content_version()
 
     assert public_content.trusted_content_version() != first
+
+
+def test_cached_pages_go_out_compressed_as_the_browser_asks_with_their_own_etag(
+    client, clinic_locations
+):
+    import gzip
+
+    import brotli
+
+    url = reverse("pages:home")
+    plain = client.get(url)  # rendered and stored
+    assert "Content-Encoding" not in plain
+    assert "Accept-Encoding" in plain["Vary"]
+
+    as_br = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
+    as_gzip = client.get(url, headers={"accept-encoding": "gzip"})
+    refused = client.get(url, headers={"accept-encoding": "br;q=0, gzip;q=0"})
+
+    assert as_br["Content-Encoding"] == "br"
+    assert brotli.decompress(as_br.content) == plain.content
+    assert int(as_br["Content-Length"]) == len(as_br.content) < len(plain.content) / 2
+    assert as_gzip["Content-Encoding"] == "gzip"
+    assert gzip.decompress(as_gzip.content) == plain.content
+    assert "Content-Encoding" not in refused and refused.content == plain.content
+    assert len({plain["ETag"], as_br["ETag"], as_gzip["ETag"]}) == 3
+    again = client.get(url, headers={"accept-encoding": "br", "if-none-match": as_br["ETag"]})
+    assert again.status_code == 304
+
+
+def test_pages_with_a_secret_are_never_compressed(client, clinic_locations):
+    # The form carries a CSRF token next to what the visitor typed (BREACH).
+    form = client.get(reverse("booking:create"), headers={"accept-encoding": "br, gzip"})
+
+    assert form.status_code == 200
+    assert "Content-Encoding" not in form
+    assert b"csrfmiddlewaretoken" in form.content
+
+
+def test_the_accepted_encoding_follows_the_browsers_preferences():
+    from pages.caching import accepted_encoding
+
+    assert accepted_encoding("") == ""
+    assert accepted_encoding("gzip, deflate, br, zstd") == "br"
+    assert accepted_encoding("gzip") == "gzip"
+    assert accepted_encoding("br;q=0, gzip;q=0.5") == "gzip"
+    assert accepted_encoding("*") == "br"
+    assert accepted_encoding("*;q=0") == ""
+    assert accepted_encoding("identity, gzip;q=nonsense") == ""
