@@ -74,12 +74,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
-    "clinic_site.apps.StaticFilesConfig",
+    "django.contrib.staticfiles",
     "django_tasks_db",
     "phonenumber_field",
     "crispy_forms",
     "crispy_bootstrap5",
-    "bootstrap",  # django-bootstrap-static: Bootstrap's CSS as static files
     "simple_history",
     "axes",
     "django_otp",
