@@ -12,8 +12,8 @@ the quickest 90 in 100 requests, an actual wait someone had.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber, TruncWeek
+from django.db.models import Count, F, Q, Value
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -97,52 +97,71 @@ def requests_in(period: Period, office: Location | None):
 
 def insights(*, period: Period, office: Location | None = None) -> Insights:
     offices = list(Location.objects.order_by("display_order", "name"))
-    requests = requests_in(period, office)
+    requests = requests_in(period, office).order_by()
+    outcomes, weekly, heard_about = _counts(
+        requests, period, [o for o in offices if office in (None, o)]
+    )
     return Insights(
         period=period,
         offices=offices,
         office=office,
         waits=_waits(requests),
-        outcomes=_outcomes(requests, [o for o in offices if office in (None, o)]),
-        weekly=_weekly(requests, period),
-        heard_about=_heard_about(requests),
+        outcomes=outcomes,
+        weekly=weekly,
+        heard_about=heard_about,
     )
 
 
+def nearest_rank(counts: list[tuple[int, int]], numerator: int, denominator: int) -> int:
+    """The value at rank ceil(n × p) of (value, how many) pairs sorted by value."""
+    total = sum(n for _value, n in counts)
+    rank = (total * numerator + denominator - 1) // denominator
+    seen = 0
+    for value, n in counts:
+        seen += n
+        if seen >= rank:
+            return value
+    raise ValueError("no values")
+
+
 def _waits(requests) -> dict[bool, dict[str, Wait]]:
-    """Median and 90th percentile of each wait, urgent and other requests apart: one
-    query per measure, each ranking the requests once (a window function)."""
+    """Median and 90th percentile of each wait, urgent and other requests apart.
+
+    One query per measure (four): how many requests waited each number of
+    minutes, a few thousand rows at most however many requests there are;
+    the ranks are then counted off in Python.
+    """
+    columns = [
+        (kind, scale, f"{kind}_business_minutes" if scale == "business" else f"{kind}_minutes")
+        for kind in WAITS
+        for scale in ("business", "clock")
+    ]
+    histograms = [
+        requests.filter(**{f"{column}__isnull": False})
+        .annotate(measure=Value(index), minutes=F(column))
+        .values("measure", "urgent", "minutes")
+        .annotate(n=Count("pk"))
+        .values_list("measure", "urgent", "minutes", "n")
+        .order_by()
+        for index, (_kind, _scale, column) in enumerate(columns)
+    ]
+    counts: dict[tuple[int, bool], list[tuple[int, int]]] = {}
+    for histogram in histograms:
+        for measure, urgent, minutes, n in histogram:
+            counts.setdefault((measure, bool(urgent)), []).append((minutes, n))
     waits = {urgent: {kind: Wait() for kind in WAITS} for urgent in (True, False)}
-    for kind in WAITS:
-        for scale, column in (
-            ("business", f"{kind}_business_minutes"),
-            ("clock", f"{kind}_minutes"),
-        ):
-            by_urgency = {"partition_by": [F("urgent")]}
-            ranked = (
-                requests.filter(**{f"{column}__isnull": False})
-                .annotate(
-                    position=Window(
-                        RowNumber(), order_by=[F(column).asc(), F("pk").asc()], **by_urgency
-                    ),
-                    total=Window(Count("pk"), **by_urgency),
-                )
-                .filter(
-                    Q(position=(F("total") * 1 + 1) / 2) | Q(position=(F("total") * 9 + 9) / 10)
-                )
-                .values_list("urgent", "position", "total", column)
-            )
-            for urgent, position, total, minutes in ranked:
-                wait = waits[urgent][kind]
-                wait.count = total
-                for percentile, numerator, denominator in PERCENTILES:
-                    if position == (total * numerator + denominator - 1) // denominator:
-                        getattr(wait, scale)[percentile] = minutes
+    for (measure, urgent), values in counts.items():
+        kind, scale, _column = columns[measure]
+        values.sort()
+        wait = waits[urgent][kind]
+        wait.count = sum(n for _minutes, n in values)
+        for percentile, numerator, denominator in PERCENTILES:
+            getattr(wait, scale)[percentile] = nearest_rank(values, numerator, denominator)
     return waits
 
 
-def _outcomes(requests, offices: list[Location]) -> dict[str, int]:
-    """What became of the requests received in the period, and the response promise kept."""
+def _counts(requests, period: Period, offices: list[Location]):
+    """Outcomes, weekly volume and how people heard, from one pass grouped by week and office."""
     S = Booking.Status
     promised = [o for o in offices if o.response_business_hours]
     kept = Q(pk__in=[])
@@ -150,46 +169,47 @@ def _outcomes(requests, offices: list[Location]) -> dict[str, int]:
         kept |= Q(
             location=office, reached_business_minutes__lte=office.response_business_hours * 60
         )
-    return requests.aggregate(
-        received=Count("pk"),
-        urgent=Count("pk", filter=Q(urgent=True)),
-        attempted=Count("pk", filter=Q(first_attempt_at__isnull=False)),
-        reached=Count("pk", filter=Q(reached_at__isnull=False)),
-        scheduled=Count("pk", filter=Q(scheduled_for__isnull=False)),
-        booked_by_patient=Count("pk", filter=Q(scheduled_by_patient=True)),
-        seen=Count("pk", filter=Q(status=S.CLOSED)),
-        not_suitable=Count("pk", filter=Q(status=S.NOT_SUITABLE)),
-        referred=Count("pk", filter=Q(status=S.REFERRED)),
-        no_response=Count("pk", filter=Q(status=S.NO_RESPONSE)),
-        still_open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        promised=Count("pk", filter=Q(location__in=promised)),
-        promise_kept=Count("pk", filter=kept),
-    )
-
-
-def _weekly(requests, period: Period) -> list[dict]:
-    counts = (
+    outcome_filters = {
+        "received": Q(),
+        "urgent": Q(urgent=True),
+        "attempted": Q(first_attempt_at__isnull=False),
+        "reached": Q(reached_at__isnull=False),
+        "scheduled": Q(scheduled_for__isnull=False),
+        "booked_by_patient": Q(scheduled_by_patient=True),
+        "seen": Q(status=S.CLOSED),
+        "not_suitable": Q(status=S.NOT_SUITABLE),
+        "referred": Q(status=S.REFERRED),
+        "no_response": Q(status=S.NO_RESPONSE),
+        "still_open": Q(status__in=OPEN_STATUSES),
+        "promised": Q(location__in=promised),
+        "promise_kept": kept,
+    }
+    heard = [*HeardAbout.values, ""]
+    rows = (
         requests.annotate(week=TruncWeek("created_at"))
-        .values_list("week", "location_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+        .values("week", "location_id")
+        .annotate(
+            **{name: Count("pk", filter=q) for name, q in outcome_filters.items()},
+            **{f"heard_{n}": Count("pk", filter=Q(heard_about=v)) for n, v in enumerate(heard)},
+        )
     )
+    outcomes = dict.fromkeys(outcome_filters, 0)
+    heard_counts = [0] * len(heard)
     by_week = {monday: {} for monday in period.mondays}
-    for week, office_id, n in counts:
+    for row in rows:
+        for name in outcome_filters:
+            outcomes[name] += row[name]
+        for n in range(len(heard)):
+            heard_counts[n] += row[f"heard_{n}"]
+        week = row["week"]
         monday = week.date() if isinstance(week, datetime.datetime) else week
-        by_week.setdefault(monday, {})[office_id] = n
-    return [
+        by_week.setdefault(monday, {})[row["location_id"]] = row["received"]
+    weekly = [
         {"monday": monday, "counts": counts, "total": sum(counts.values())}
         for monday, counts in sorted(by_week.items())
     ]
-
-
-def _heard_about(requests) -> list[tuple[str, int]]:
-    counts = dict(requests.values_list("heard_about").annotate(n=Count("pk")).order_by())
-    labels = [(value, str(label)) for value, label in HeardAbout.choices] + [
-        ("", str(_("Not answered")))
-    ]
-    return [(label, counts.get(value, 0)) for value, label in labels]
+    labels = [str(label) for label in HeardAbout.labels] + [str(_("Not answered"))]
+    return outcomes, weekly, list(zip(labels, heard_counts, strict=True))
 
 
 # --- As the page and the download show them ------------------------------------------------

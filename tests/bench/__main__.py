@@ -11,10 +11,12 @@ PostgreSQL, Redis) on a throwaway database `clinic_bench`, and prints:
 3. the staff request list at 100 and at 50,000 requests;
 4. a patient's page of open times at 100 and at 10,000 future appointments,
    and patients posting the same time at once (p50 and p99 of those posts);
-5. bytes and requests of a first visit to every public page, in Chromium;
-6. Lighthouse 12 scores for the home page, an article and the form.
+5. the manager's figures ("How are we doing?") at 1,000 and at 50,000
+   requests, all received in the page's default period (the last 12 weeks);
+6. bytes and requests of a first visit to every public page, in Chromium;
+7. Lighthouse 12 scores for the home page, an article and the form.
 
-`--only time_picking` measures 4 alone.
+`--only time_picking` measures 4 alone, `--only insights` 5 alone.
 
 Needs wrk (`apt-get install wrk`), Chromium at /usr/bin/chromium and npx.
 DATABASE_URL names the PostgreSQL server (default: the local one); Redis at
@@ -55,12 +57,17 @@ django.setup()
 
 import psycopg  # noqa: E402
 import redis  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.db import connection as django_connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from pages.content import PUBLIC_URL_NAMES  # noqa: E402
-from tests.bench import admin_list, lighthouse, page_weight, throughput, time_picking  # noqa: E402
+from tests.bench import (  # noqa: E402
+    admin_list,
+    insights,
+    lighthouse,
+    page_weight,
+    throughput,
+    time_picking,
+)
 from tests.production_server import Browser, gunicorn, manage, production_env  # noqa: E402
 
 TARGETS = {
@@ -68,6 +75,7 @@ TARGETS = {
     "posts_vs_content": 0.3,
     "admin_time_growth": 1.5,
     "picking_time_growth": 1.5,
+    "insights_growth": 2.0,
     "page_kb": 60,
     "page_requests": 6,
 }
@@ -76,11 +84,14 @@ TARGETS = {
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench")
     parser.add_argument("--admin-total", type=int, default=50_000)
+    parser.add_argument("--insights-total", type=int, default=50_000)
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--picking-total", type=int, default=10_000)
     parser.add_argument("--race-clients", type=int, default=50)
     parser.add_argument("--race-rounds", type=int, default=5)
-    parser.add_argument("--only", choices=["time_picking"], help="measure this section alone")
+    parser.add_argument(
+        "--only", choices=["time_picking", "insights"], help="measure this section alone"
+    )
     options = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="clinic-bench-"))
@@ -103,7 +114,7 @@ def main() -> None:
     print(f"# Benchmarks, {time.strftime('%Y-%m-%d')}: {machine}")
     print(f"cache: Redis {cache}; database: PostgreSQL {BENCH_DB}\n")
 
-    throughput_rows, admin_rows, browser_rows = [], [], []
+    throughput_rows, admin_rows, browser_rows, picking_rows, insights_rows = [], [], [], [], []
     if options.only is None:
         with gunicorn(env, log=workdir / "gunicorn-a.log") as base_url:
             article_size = len(Browser(base_url).get(ARTICLE).body)
@@ -118,15 +129,18 @@ def main() -> None:
             throughput_rows = run_throughput(base_url, secret_key, workdir, article_size)
         admin_rows = run_admin_list(options.admin_total)
 
-    # Last: Milford takes online bookings from here on.
-    use_bench_database()
-    picking_rows = run_time_picking(options.picking_total) + run_booking_race(
-        env, workdir, clients=options.race_clients, rounds=options.race_rounds
-    )
+    if options.only in (None, "insights"):
+        insights_rows = run_insights(options.insights_total)
+
+    if options.only in (None, "time_picking"):
+        # Last: Milford takes online bookings from here on.
+        picking_rows = run_time_picking(options.picking_total) + run_booking_race(
+            env, workdir, clients=options.race_clients, rounds=options.race_rounds
+        )
 
     # In the issue's order: throughput, submissions, staff list, time picking,
-    # page weight, Lighthouse.
-    rows = throughput_rows + admin_rows + picking_rows + browser_rows
+    # the manager's figures, page weight, Lighthouse.
+    rows = throughput_rows + admin_rows + picking_rows + insights_rows + browser_rows
     print("\n| Benchmark | Measured | Target | Met |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
@@ -256,13 +270,6 @@ def run_admin_list(total: int) -> list[list[str]]:
     return rows
 
 
-def use_bench_database() -> None:
-    """Point in-process Django at clinic_bench again: admin_list.run leaves it on the
-    name of the test database it has dropped (create_test_db returns the test name)."""
-    django_connection.close()
-    settings.DATABASES["default"]["NAME"] = django_connection.settings_dict["NAME"] = BENCH_DB
-
-
 def run_time_picking(total: int) -> list[list[str]]:
     results = time_picking.run(total)
     print(f"\nPage of open times, `{time_picking.PICK}` (median of {time_picking.RUNS} runs):")
@@ -279,6 +286,35 @@ def run_time_picking(total: int) -> list[list[str]]:
             met(small_queries == large_queries and growth <= TARGETS["picking_time_growth"]),
         ]
     ]
+
+
+def run_insights(total: int) -> list[list[str]]:
+    rows = []
+    # A clinic's four years of requests, the page showing its default 12
+    # weeks (the target); then every request inside those 12 weeks, a stress
+    # case no clinic this size reaches, shown for what it costs.
+    for history_weeks, what, targeted in (
+        (208, "received over 4 years", True),
+        (12, "all in the 12 weeks shown", False),
+    ):
+        results = insights.run(total, history_weeks=history_weeks)
+        print(f"\nManager's figures, {what} (median of {insights.RUNS} runs):")
+        for size, ms, queries, described in results:
+            print(f"  {size:>6} requests  {ms:7.1f} ms  {queries} queries  ({described})")
+        (small_size, small_ms, small_queries, _), (_, large_ms, large_queries, _) = results
+        growth, _ = insights.verdict(results)
+        rows.append(
+            [
+                f"Manager's figures: {small_size:,} → {total:,} requests, {what}",
+                f"{small_ms:.0f} → {large_ms:.0f} ms ({growth:.2f}×), "
+                f"{small_queries} → {large_queries} queries",
+                f"same queries, ≤ {TARGETS['insights_growth']}×" if targeted else "(stress case)",
+                met(small_queries == large_queries and growth <= TARGETS["insights_growth"])
+                if targeted
+                else "",
+            ]
+        )
+    return rows
 
 
 def run_booking_race(env: dict, workdir: Path, *, clients: int, rounds: int) -> list[list[str]]:

@@ -132,7 +132,10 @@ def measure(client: Client, params: dict) -> tuple[float, int]:
 def run(total: int) -> list[tuple[int, str, str, float, int]]:
     """(requests stored, role, view, median ms, queries) for 100 and `total`."""
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
+    # create_test_db returns the test database's name: keep the original one to
+    # go back to it afterwards.
+    original_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0)
     results = []
     try:
         from django.contrib.auth.models import User
@@ -154,7 +157,7 @@ def run(total: int) -> list[tuple[int, str, str, float, int]]:
                 for name, params in VIEWS.items():
                     results.append((size, role, name, *measure(client, params)))
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        connection.creation.destroy_test_db(original_name, verbosity=0)
     return results
 
 
