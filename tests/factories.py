@@ -14,6 +14,8 @@ _seed_migration = importlib.import_module("booking.migrations.0002_seed_location
 _groups_migration = importlib.import_module("booking.migrations.0005_staff_groups")
 _closures_migration = importlib.import_module("booking.migrations.0008_closure_permissions")
 _grants_migration = importlib.import_module("booking.migrations.0013_manager_grants")
+_online_booking_migration = importlib.import_module("booking.migrations.0015_online_booking_grants")
+_insights_migration = importlib.import_module("booking.migrations.0016_first_contact_figures")
 
 
 def ensure_clinic_locations() -> list[Location]:
@@ -141,6 +143,8 @@ def make_staff(
     _groups_migration.create_groups(apps, None)
     _closures_migration.grant(apps, None)
     _grants_migration.grant(apps, None)
+    _online_booking_migration.grant(apps, None)
+    _insights_migration.grant(apps, None)
     user = User.objects.create_user(
         username=username, password=STAFF_PASSWORD, is_staff=True, **fields
     )

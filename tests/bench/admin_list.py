@@ -44,6 +44,32 @@ def reference(number: int) -> str:
     return "KC-" + "".join(chars)
 
 
+def invented_request(number: int, **fields):
+    """An unsaved request with invented details, numbered for bulk_create; `fields` override."""
+    from booking.models import Booking
+
+    values = {
+        "reference": reference(number),
+        "submission_key": uuid.uuid4(),
+        "meeting": "in_person",
+        "first_name": f"Patient{number}",
+        "last_name": "Example",
+        "date_of_birth": datetime.date(1980, 1, 1),
+        "email": f"p{number}@example.com",
+        "phone": f"+1203555{number % 10000:04d}",
+        "contact_method": "phone",
+        "voicemail_ok": True,
+        "email_ok": True,
+        "diagnosed": "yes",
+        "antidepressants": "two_or_more",
+        "seeing_clinician": True,
+        "urgent": False,
+        "consent_contact": True,
+        "consent_privacy": True,
+    }
+    return Booking(**{**values, **fields})
+
+
 def fill(total: int, locations, staff) -> None:
     from booking.models import Booking
 
@@ -59,26 +85,12 @@ def fill(total: int, locations, staff) -> None:
         recent = number >= total - max(100, total * 0.02)
         status = [S.NEW, S.CONTACTED, S.SCHEDULED][number % 3] if recent else S.NO_RESPONSE
         batch.append(
-            Booking(
-                reference=reference(number),
-                submission_key=uuid.uuid4(),
+            invented_request(
+                number,
                 status=status,
                 location=locations[number % 2],
-                meeting="in_person",
-                first_name=f"Patient{number}",
                 last_name="Rivera" if number % 1000 == 0 else "Example",
-                date_of_birth=datetime.date(1980, 1, 1),
-                email=f"p{number}@example.com",
-                phone=f"+1203555{number % 10000:04d}",
-                contact_method="phone",
-                voicemail_ok=True,
-                email_ok=True,
-                diagnosed="yes",
-                antidepressants="two_or_more",
-                seeing_clinician=True,
                 urgent=number % 17 == 0,
-                consent_contact=True,
-                consent_privacy=True,
                 scheduled_for=now + datetime.timedelta(days=2) if status == S.SCHEDULED else None,
                 scheduled_meeting="video" if status == S.SCHEDULED else "",
                 closed_at=now - age if status == S.NO_RESPONSE else None,

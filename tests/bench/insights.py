@@ -23,7 +23,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -66,7 +65,7 @@ def opening_hours_share(rng: random.Random, minutes: int, wait: int) -> int:
 def request(rng: random.Random, number: int, *, start, now, locations, desk):
     """One request received between `start` and `now`, and what became of it."""
     from booking.models import Booking
-    from tests.bench.admin_list import reference
+    from tests.bench.admin_list import invented_request
 
     S = Booking.Status
     created_at = start + (now - start) * rng.random()
@@ -103,26 +102,12 @@ def request(rng: random.Random, number: int, *, start, now, locations, desk):
                 "closed_at": min(now, created_at + datetime.timedelta(days=14)),
             }
 
-    return Booking(
-        reference=reference(number),
-        submission_key=uuid.uuid4(),
+    return invented_request(
+        number,
         created_at=created_at,
         location=locations[number % len(locations)],
         meeting=MEETINGS[number % len(MEETINGS)],
-        first_name=f"Patient{number}",
-        last_name="Example",
-        date_of_birth=datetime.date(1980, 1, 1),
-        email=f"p{number}@example.com",
-        phone=f"+1203555{number % 10000:04d}",
-        contact_method="phone",
-        voicemail_ok=True,
-        email_ok=True,
-        diagnosed="yes",
-        antidepressants="two_or_more",
-        seeing_clinician=True,
         urgent=urgent,
-        consent_contact=True,
-        consent_privacy=True,
         heard_about=rng.choice(HEARD_ABOUT),
         **fields,
     )

@@ -15,6 +15,7 @@ class Weight:
     kilobytes: float
     requests: int
     third_party: int
+    html_kilobytes: float  # the page itself, as transferred (compressed or not)
 
 
 def measure(base_url: str, paths: list[str]) -> list[Weight]:
@@ -29,16 +30,20 @@ def measure(base_url: str, paths: list[str]) -> list[Weight]:
             responses = []
             page.on("response", partial(_record, responses))
             page.goto(base_url + path, wait_until="load")
-            transferred = 0
+            transferred = html = 0
             for response in responses:
                 sizes = response.request.sizes()
-                transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                size = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+                transferred += size
+                if response.request.resource_type == "document":
+                    html += size
             weights.append(
                 Weight(
                     path=path,
                     kilobytes=transferred / 1024,
                     requests=len(responses),
                     third_party=sum(urllib.parse.urlsplit(r.url).netloc != host for r in responses),
+                    html_kilobytes=html / 1024,
                 )
             )
             context.close()

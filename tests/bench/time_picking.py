@@ -105,7 +105,7 @@ def fill(chosen: list[tuple], first_number: int) -> None:
     """A Scheduled request and its booked appointment for each (office, start, seat)."""
     from booking.manage_links import first_token, new_manage_key, token_hash
     from booking.models import Appointment, Booking
-    from tests.bench.admin_list import reference
+    from tests.bench.admin_list import invented_request
 
     for batch_start in range(0, len(chosen), 2000):
         batch = chosen[batch_start : batch_start + 2000]
@@ -113,26 +113,11 @@ def fill(chosen: list[tuple], first_number: int) -> None:
         for number, (location, starts_at, _seat) in enumerate(batch, first_number + batch_start):
             meeting = MEETINGS[number % len(MEETINGS)]
             bookings.append(
-                Booking(
-                    reference=reference(number),
-                    submission_key=uuid.uuid4(),
+                invented_request(
+                    number,
                     status=Booking.Status.SCHEDULED,
                     location=location,
                     meeting=meeting,
-                    first_name=f"Patient{number}",
-                    last_name="Example",
-                    date_of_birth=datetime.date(1980, 1, 1),
-                    email=f"p{number}@example.com",
-                    phone=f"+1203555{number % 10000:04d}",
-                    contact_method="phone",
-                    voicemail_ok=True,
-                    email_ok=True,
-                    diagnosed="yes",
-                    antidepressants="two_or_more",
-                    seeing_clinician=True,
-                    urgent=False,
-                    consent_contact=True,
-                    consent_privacy=True,
                     scheduled_for=starts_at,
                     scheduled_meeting=meeting,
                     scheduled_by_patient=number % 2 == 0,
