@@ -84,6 +84,7 @@ class LocationAdmin(admin.ModelAdmin):
                     "phone",
                     "public_email",
                     "response_promise",
+                    "response_promise_es",
                     "response_business_hours",
                     "notification_email",
                 ]
@@ -334,6 +335,7 @@ class BookingAdmin(admin.ModelAdmin):
         "next_step",
         "appointment",
         "location",
+        "language_flag",
         "attempts",
         "assigned",
         "requested_mode",
@@ -346,6 +348,7 @@ class BookingAdmin(admin.ModelAdmin):
         UrgencyFilter,
         OverdueFilter,
         AssignedFilter,
+        "language",
         ("created_at", admin.DateFieldListFilter),
     ]
     # Query-string parameters the filters above read: no other lookup is
@@ -357,6 +360,7 @@ class BookingAdmin(admin.ModelAdmin):
         "urgency",
         "overdue",
         "assigned",
+        "language__exact",
         "created_at__gte",
         "created_at__lt",
         "created_at__isnull",
@@ -545,6 +549,13 @@ class BookingAdmin(admin.ModelAdmin):
         if obj.urgent:
             return format_html('<span class="urgent-reached">{}</span>', _("urgent, reached"))
         return ""
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_flag(self, obj: Booking) -> str:
+        # Only the exception is marked: a patient to call back in Spanish.
+        if obj.language == settings.LANGUAGE_CODE:
+            return ""
+        return format_html('<strong class="language-flag">{}</strong>', obj.get_language_display())
 
     @admin.display(description=_("next step"))
     def next_step(self, obj: Booking) -> str:

@@ -10,19 +10,21 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
 from booking.models import Booking, Meeting
 
 SUMMARIES = {
-    Meeting.IN_PERSON: "Appointment — {location} office",
-    Meeting.VIDEO: "Video appointment — {location} office",
-    Meeting.PHONE: "Phone appointment — {location} office",
+    Meeting.IN_PERSON: gettext_lazy("Appointment — %(location)s office"),
+    Meeting.VIDEO: gettext_lazy("Video appointment — %(location)s office"),
+    Meeting.PHONE: gettext_lazy("Phone appointment — %(location)s office"),
 }
 DETAILS = {
-    Meeting.IN_PERSON: "Please arrive a few minutes early.",
-    Meeting.VIDEO: "We will send you the video link before the appointment.",
-    Meeting.PHONE: "We will call you on the number you gave us.",
+    Meeting.IN_PERSON: gettext_lazy("Please arrive a few minutes early."),
+    Meeting.VIDEO: gettext_lazy("We will send you the video link before the appointment."),
+    Meeting.PHONE: gettext_lazy("We will call you on the number you gave us."),
 }
 
 
@@ -43,19 +45,24 @@ def appointment_ics(
     event.add("dtstamp", timezone.now())
     event.add("dtstart", start)
     event.add("dtend", ends_at)
-    event.add("summary", SUMMARIES[booking.scheduled_meeting].format(location=location.name))
+    event.add("summary", SUMMARIES[booking.scheduled_meeting] % {"location": location.name})
+    lines = [_("Reference: %(reference)s") % {"reference": booking.reference}]
     if cancelled:
         event.add("status", "CANCELLED")
-        lines = [f"Reference: {booking.reference}", "This appointment is cancelled."]
+        lines.append(_("This appointment is cancelled."))
     elif booking.scheduled_meeting == Meeting.VIDEO and booking.video_link:
         event.add("url", booking.video_link)
-        lines = [f"Reference: {booking.reference}", f"Join the video call: {booking.video_link}"]
+        lines.append(_("Join the video call: %(link)s") % {"link": booking.video_link})
     else:
-        lines = [f"Reference: {booking.reference}", DETAILS[booking.scheduled_meeting]]
+        lines.append(str(DETAILS[booking.scheduled_meeting]))
     if location.phone:
-        lines.append(f"To change the appointment, call {location.phone_display}.")
+        lines.append(
+            _("To change the appointment, call %(phone)s.") % {"phone": location.phone_display}
+        )
     elif location.public_email:
-        lines.append(f"To change the appointment, email {location.public_email}.")
+        lines.append(
+            _("To change the appointment, email %(email)s.") % {"email": location.public_email}
+        )
     if booking.scheduled_meeting == Meeting.IN_PERSON:
         event.add("location", location.full_address)
     event.add("description", "\n".join(lines))

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -27,6 +28,7 @@ from booking.models import (
     CLOSED_STATUSES,
     Booking,
     ContactAttempt,
+    HeardAbout,
     Location,
     Meeting,
     Weekday,
@@ -42,7 +44,7 @@ TOKEN_SALT = "booking.form-token"
 FORM_TOKEN_MAX_AGE = 4 * 60 * 60
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 BEST_TIME_CHOICES = [
-    (name, Booking._meta.get_field(name).verbose_name.capitalize()) for name in BEST_TIME_FIELDS
+    (name, capfirst(Booking._meta.get_field(name).verbose_name)) for name in BEST_TIME_FIELDS
 ]
 # Zero-width joiners that Persian, Arabic and Indic names need between two
 # letters; anywhere else they are as invisible as any format character.
@@ -355,6 +357,8 @@ class BookingForm(forms.ModelForm):
         self.fields["last_name"].validators.append(
             one_line_name(_("Type your last name again: it has a hidden character or line break"))
         )
+        # Django's own "- Select an option -" has no Spanish translation yet.
+        self.fields["heard_about"].choices = [("", _("Choose one")), *HeardAbout.choices]
         for name in ("email", "message"):
             self.fields[name].validators.append(reject_control_characters)
         self.fields["message"].widget.attrs["maxlength"] = Booking.MESSAGE_MAX_LENGTH

@@ -6,10 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import Exact, In, LessThanOrEqual
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
+
+from clinic_site.i18n import in_active_language
 
 ADULT_AGE = 18
 MESSAGE_MAX_LENGTH = 1000
@@ -56,6 +60,12 @@ class Location(models.Model):
             "How soon the front desk contacts someone who sent a request, e.g. “within one "
             "business day”. Shown on the form, the confirmation and the email."
         ),
+    )
+    response_promise_es = models.CharField(
+        _("when we contact new patients (Spanish)"),
+        max_length=120,
+        blank=True,
+        help_text=_("The same promise for the Spanish pages; while blank, they show the English."),
     )
     response_business_hours = models.PositiveSmallIntegerField(
         _("that promise, in opening hours"),
@@ -140,13 +150,18 @@ class Location(models.Model):
         return sorted(self.opening_hours.all(), key=lambda hours: hours.weekday)
 
     @property
+    def promise(self) -> str:
+        """response_promise in the visitor's language."""
+        return in_active_language(self, "response_promise")
+
+    @property
     def when_we_contact(self) -> str:
         """The sentence that tells a patient when they will hear from this office."""
         open_days = hours_lines(self.weekly_hours, closed_days=False)
-        values = {"promise": self.response_promise, "hours": "; ".join(open_days)}
-        if self.response_promise and values["hours"]:
+        values = {"promise": self.promise, "hours": "; ".join(open_days)}
+        if values["promise"] and values["hours"]:
             text = _("We aim to contact you %(promise)s, during opening hours (%(hours)s).")
-        elif self.response_promise:
+        elif values["promise"]:
             text = _("We aim to contact you %(promise)s.")
         elif values["hours"]:
             text = _("Our front desk will contact you during opening hours (%(hours)s).")
@@ -332,10 +347,12 @@ class AvailabilityWindow(models.Model):
 
 
 def _clock(value: datetime.time) -> str:
-    return f"{value.hour % 12 or 12}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+    # "9:00 AM"; in Spanish "9:00 a. m." (Django's own catalogues).
+    return dateformat.time_format(value, "g:i A")
 
 
-DAY_ABBREVIATIONS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# Mon … Sun, in the active language.
+DAY_ABBREVIATIONS = WEEKDAYS_ABBR
 
 
 def hours_lines(weekly: list[OpeningHours], *, closed_days: bool = True) -> list[str]:
@@ -350,14 +367,15 @@ def hours_lines(weekly: list[OpeningHours], *, closed_days: bool = True) -> list
     for day in range(1, 8):
         if day < 7 and by_day.get(day) == by_day.get(start):
             continue
-        span = DAY_ABBREVIATIONS[start]
+        span = str(DAY_ABBREVIATIONS[start])
         if day - 1 > start:
-            span += "–" + DAY_ABBREVIATIONS[day - 1]
+            span += "–" + str(DAY_ABBREVIATIONS[day - 1])
         times = by_day.get(start)
         if times:
             lines.append(f"{span}: {_clock(times[0])} – {_clock(times[1])}")
         elif closed_days:
-            lines.append(f"{span}: closed")
+            closed = pgettext("opening hours", "closed")
+            lines.append(f"{span}: {closed}")
         start = day
     return lines
 
@@ -567,6 +585,11 @@ class Booking(models.Model):
     )
     video_link = models.URLField(_("video link"), max_length=500, blank=True)
     scheduled_by_patient = models.BooleanField(_("booked by the patient"), default=False)
+    # The language of the site the patient used: staff call back in it, and
+    # every email to the patient is written in it.
+    language = models.CharField(
+        _("language"), max_length=7, choices=settings.LANGUAGES, default="en"
+    )
     # The first time anyone on the front desk reached the patient.
     reached_at = models.DateTimeField(_("first reached"), null=True, blank=True)
     reached_by = models.ForeignKey(
@@ -646,6 +669,10 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(reference__startswith="KC-") & Exact(Length("reference"), 9),
                 name="booking_reference_format",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="booking_language_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(meeting__in=Meeting.values), name="booking_meeting_valid"

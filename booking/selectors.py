@@ -30,7 +30,7 @@ ALL_LOCATIONS_PERMISSION = "view_all_locations"
 CLOSURE_LOOKBACK_DAYS = 60
 
 # The last list of offices read from the database, kept in the shared cache.
-DIRECTORY_KEY = "booking:location-directory:2"
+DIRECTORY_KEY = "booking:location-directory:3"
 DIRECTORY_FIELDS = (
     "name",
     "slug",
@@ -42,6 +42,7 @@ DIRECTORY_FIELDS = (
     "phone",
     "public_email",
     "response_promise",
+    "response_promise_es",
 )
 # Before staff enter an office's hours, the overdue clock counts these.
 DEFAULT_BUSINESS_HOURS = [(weekday, datetime.time(9), datetime.time(17)) for weekday in range(5)]

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from booking import availability
@@ -248,6 +248,18 @@ def _reminder_unsendable(notification: Notification, now: datetime.datetime) -> 
 
 
 def _build_message(notification: Notification) -> EmailMessage | None:
+    # Patients read every email in the language they used on the site
+    # (links included); the front desk reads English.
+    language = (
+        settings.LANGUAGE_CODE
+        if notification.kind == Notification.Kind.FRONT_DESK_NEW
+        else notification.booking.language
+    )
+    with translation.override(language):
+        return _message(notification)
+
+
+def _message(notification: Notification) -> EmailMessage | None:
     booking = notification.booking
     context = {"booking": booking, "location": booking.location, "site_url": settings.SITE_URL}
     attachments = []

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -67,7 +68,9 @@ def booking_create(request: HttpRequest) -> HttpResponse:
         return _rate_limited(request)
     try:
         booking, created = services.booking_create(
-            submission_key=form.submission_key, **form.booking_fields()
+            submission_key=form.submission_key,
+            language=get_language(),
+            **form.booking_fields(),
         )
     except Exception:
         reservation.release()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.utils.csp import CSP, build_policy
 
 # Character sets a request body or query string may be decoded with. Browsers
@@ -85,3 +86,25 @@ class RequestCharsetGuard:
         if match and not usable_charset(match.group(1).strip().strip('"')):
             environ["CONTENT_TYPE"] = CHARSET_PARAMETER.sub("", content_type)
         return self.application(environ, *args)
+
+
+class PathLanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, for a site whose language is in the path alone.
+
+    English lives at the unprefixed URLs and Spanish under /es/; neither a
+    browser's Accept-Language nor a cookie ever changes what a URL shows, so
+    responses do not say they vary by it (a shared cache keeps one copy).
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
+        kept = [
+            header.strip()
+            for header in response.get("Vary", "").split(",")
+            if header.strip() and header.strip().lower() != "accept-language"
+        ]
+        if kept:
+            response["Vary"] = ", ".join(kept)
+        elif "Vary" in response:
+            del response["Vary"]
+        return response

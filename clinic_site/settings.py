@@ -93,6 +93,9 @@ MIDDLEWARE = [
     # Outside the page cache, so that its errors (a bad Host header) carry
     # the security headers too.
     "clinic_site.middleware.PermissionsPolicyMiddleware",
+    # The language comes from the URL alone (/es/… or English), never from
+    # the browser's settings; the page cache below keys on the path.
+    "clinic_site.middleware.PathLanguageMiddleware",
     # Cached reading pages are answered here, before sessions and the rest.
     "pages.caching.CachedPageMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -332,7 +335,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation ---------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English at the site's unprefixed URLs, Spanish under /es/ (clinic_site/urls.py).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Spanish")]
+LOCALE_PATHS = [BASE_DIR / "clinic_site" / "locale"]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pages import services
 from pages.content import HEALTH_PAGES
-from pages.models import ClinicFacts, PageReview
+from pages.models import TRANSLATED_FIELDS, ClinicFacts, PageReview
 
 DUE_SOON_DAYS = 30
 
@@ -34,13 +35,14 @@ class ReviewStatusFilter(admin.SimpleListFilter):
 class PageReviewAdmin(admin.ModelAdmin):
     list_display = [
         "page",
+        "language",
         "reviewer_name",
         "reviewer_credentials",
         "last_reviewed",
         "next_review_due",
         "overdue",
     ]
-    list_filter = [ReviewStatusFilter]
+    list_filter = [ReviewStatusFilter, "language"]
     search_fields = ["reviewer_name"]
 
     # The public pages show review dates: the services refresh them.
@@ -60,10 +62,15 @@ class PageReviewAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Pages nobody has reviewed have no row yet; list them so they are not forgotten.
-        reviewed = set(PageReview.objects.values_list("page", flat=True))
+        reviewed = set(PageReview.objects.values_list("page", "language"))
         extra_context = {
             **(extra_context or {}),
-            "pages_never_reviewed": [page for page in HEALTH_PAGES if page.key not in reviewed],
+            "pages_never_reviewed": [
+                (page, name)
+                for page in HEALTH_PAGES
+                for code, name in settings.LANGUAGES
+                if (page.key, code) not in reviewed
+            ],
         }
         return super().changelist_view(request, extra_context=extra_context)
 
@@ -104,6 +111,17 @@ class ClinicFactsAdmin(admin.ModelAdmin):
             {
                 "description": _("Shown on the physician page once filled in."),
                 "fields": ["physician_specialty", "physician_board_certification"],
+            },
+        ),
+        (
+            _("In Spanish"),
+            {
+                "description": _(
+                    "The same facts for the Spanish pages. While one is blank, the Spanish "
+                    "pages show the English."
+                ),
+                "classes": ["collapse"],
+                "fields": [f"{name}_es" for name in TRANSLATED_FIELDS],
             },
         ),
     ]

@@ -47,11 +47,11 @@ CODE_SETTINGS = ["INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF", "WSGI_APPLICATI
 
 @memoize
 def release_fingerprint() -> str:
-    """Changes whenever a deploy changes a template, static file or our code.
+    """Changes whenever a deploy changes a template, translation, static file or our code.
 
     Made of the hash of collectstatic's manifest (every static file, ours
     and the packages', by content), or of our static folders where nothing
-    was collected, and of the files of our packages and template folders.
+    was collected, and of the files of our packages (translations included) and templates.
     Computed once per process, when CachedPageMiddleware is set up.
     """
     digest = hashlib.sha256()

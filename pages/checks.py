@@ -4,14 +4,14 @@ Run by `manage.py check --deploy` and shown to managers in the admin, like
 the booking app's launch checks (booking/checks.py).
 """
 
+from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError
 from django.utils import dateformat, timezone
 
 from booking.checks import LAUNCH_TAG, launch_level, runs_for
 from pages.content import HEALTH_PAGES
-from pages.models import ClinicFacts, PageReview
-from pages.selectors import clinic_facts
+from pages.models import TRANSLATED_FIELDS, ClinicFacts, PageReview
 
 REVIEWS_PATH = "Admin → Educational pages → Page reviews"
 
@@ -23,8 +23,10 @@ def check_health_page_reviews(app_configs=None, **kwargs) -> list[checks.CheckMe
         return []
     try:
         reviews = {
-            review.page: review
-            for review in PageReview.objects.only("page", "last_reviewed", "next_review_due")
+            (review.page, review.language): review
+            for review in PageReview.objects.only(
+                "page", "language", "last_reviewed", "next_review_due"
+            )
         }
     except DatabaseError:
         return [
@@ -38,36 +40,31 @@ def check_health_page_reviews(app_configs=None, **kwargs) -> list[checks.CheckMe
     level = launch_level()
     today = timezone.localdate()
     problems = []
-    for page in HEALTH_PAGES:
-        review = reviews.get(page.key)
-        if review is None:
-            message = f"The health page “{page.title}” has no clinical review on record."
-        elif review.is_overdue(on=today):
-            due = dateformat.format(review.next_review_due, "N j, Y")
-            message = f"The clinical review of the health page “{page.title}” was due on {due}."
-        else:
-            continue
-        problems.append(
-            level(
-                message,
-                hint=f"Once a clinician has reviewed it, record the review in {REVIEWS_PATH}.",
-                obj=page.key,
-                id="clinic.E004",
+    # Each language's page is reviewed on its own (a translation can be wrong).
+    for code, language in settings.LANGUAGES:
+        for page in HEALTH_PAGES:
+            review = reviews.get((page.key, code))
+            name = f"health page “{page.title}”"
+            if code != settings.LANGUAGE_CODE:
+                name = f"{language} {name}"
+            if review is None:
+                message = f"The {name} has no clinical review on record."
+            elif review.is_overdue(on=today):
+                due = dateformat.format(review.next_review_due, "N j, Y")
+                message = f"The clinical review of the {name} was due on {due}."
+            else:
+                continue
+            problems.append(
+                level(
+                    message,
+                    hint=f"Once a clinician has reviewed it, record the review in {REVIEWS_PATH}.",
+                    obj=page.key if code == settings.LANGUAGE_CODE else f"{code}:{page.key}",
+                    id="clinic.E004",
+                )
             )
-        )
     return problems
 
 
-# The text facts the pages fall back to neutral wording for while blank.
-CLINIC_FACT_FIELDS = [
-    "monitoring_after_session",
-    "visit_length",
-    "eating_drinking_rule",
-    "consultation_cost",
-    "out_of_hours",
-    "physician_specialty",
-    "physician_board_certification",
-]
 CLINIC_FACTS_PATH = "Admin → Educational pages → Clinic facts"
 
 
@@ -81,24 +78,40 @@ def check_clinic_facts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if not runs_for(app_configs, "pages"):
         return []
     try:
-        facts = clinic_facts()
+        facts = ClinicFacts.objects.filter(pk=1).first() or ClinicFacts()
     except DatabaseError:
         return []  # clinic.W002 already says the pages' tables cannot be read
+    untranslated = [
+        str(ClinicFacts._meta.get_field(name).verbose_name)
+        for name in TRANSLATED_FIELDS
+        if getattr(facts, name) and not getattr(facts, f"{name}_es")
+    ]
+    warnings = []
+    if untranslated:
+        warnings.append(
+            checks.Warning(
+                "The Spanish pages show these clinic facts in English until they are "
+                "translated: " + "; ".join(untranslated) + ".",
+                hint=f"Enter them under “In Spanish” in {CLINIC_FACTS_PATH}.",
+                id="clinic.W004",
+            )
+        )
     blank = [
         str(ClinicFacts._meta.get_field(name).verbose_name)
-        for name in CLINIC_FACT_FIELDS
+        for name in TRANSLATED_FIELDS
         if not getattr(facts, name)
     ]
     if not (facts.offers_iv_infusion or facts.offers_intramuscular or facts.offers_esketamine):
         blank.insert(0, "which treatments the clinic offers")
     if not blank:
-        return []
+        return warnings
     return [
+        *warnings,
         checks.Warning(
             "The reading pages speak in general terms until these clinic facts are entered: "
             + "; ".join(blank)
             + ".",
             hint=f"Enter them in {CLINIC_FACTS_PATH} (write each as a full sentence).",
             id="clinic.W003",
-        )
+        ),
     ]

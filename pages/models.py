@@ -1,10 +1,13 @@
+import copy
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic_site.i18n import in_active_language
 from pages.content import health_page_choices
 
 
@@ -19,9 +22,16 @@ class PageReviewQuerySet(models.QuerySet):
 
 
 class PageReview(models.Model):
-    """The latest clinical review of one educational page, as staff recorded it."""
+    """The latest clinical review of one educational page in one language, as staff recorded it.
 
-    page = models.CharField(_("page"), max_length=40, unique=True, choices=health_page_choices)
+    Each translation is reviewed on its own: until a clinician has reviewed
+    the Spanish page, it says so, whatever the English page's review.
+    """
+
+    page = models.CharField(_("page"), max_length=40, choices=health_page_choices)
+    language = models.CharField(
+        _("language"), max_length=7, choices=settings.LANGUAGES, default="en"
+    )
     reviewer_name = models.CharField(_("reviewer"), max_length=120)
     reviewer_credentials = models.CharField(
         _("reviewer credentials"),
@@ -38,6 +48,15 @@ class PageReview(models.Model):
         verbose_name = _("page review")
         verbose_name_plural = _("page reviews")
         constraints = [
+            models.UniqueConstraint(
+                fields=["page", "language"],
+                name="pagereview_one_per_page_and_language",
+                violation_error_message=_("This page already has a review in this language."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="pagereview_language_valid",
+            ),
             models.CheckConstraint(
                 condition=models.Q(next_review_due__gt=models.F("last_reviewed")),
                 name="pagereview_next_due_after_last_reviewed",
@@ -50,7 +69,7 @@ class PageReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.get_page_display())
+        return f"{self.get_page_display()} ({self.get_language_display()})"
 
     def clean(self) -> None:
         # A review is a record of something that happened, never a plan.
@@ -70,6 +89,17 @@ SENTENCE_FIELDS = [
     "consultation_cost",
     "out_of_hours",
 ]
+# Shown on the pages as written: each has a Spanish twin, `<name>_es`.
+TRANSLATED_FIELDS = [*SENTENCE_FIELDS, "physician_specialty", "physician_board_certification"]
+
+
+def _spanish(field: models.CharField) -> models.CharField:
+    return models.CharField(
+        f"{field.verbose_name} (Spanish)",
+        max_length=field.max_length,
+        blank=True,
+        help_text=_("Shown on the Spanish pages; while blank, they show the English."),
+    )
 
 
 class ClinicFacts(models.Model):
@@ -151,6 +181,14 @@ class ClinicFacts(models.Model):
         help_text=_("The certifying board, as it should appear on the physician page."),
     )
 
+    monitoring_after_session_es = _spanish(monitoring_after_session)
+    visit_length_es = _spanish(visit_length)
+    eating_drinking_rule_es = _spanish(eating_drinking_rule)
+    consultation_cost_es = _spanish(consultation_cost)
+    out_of_hours_es = _spanish(out_of_hours)
+    physician_specialty_es = _spanish(physician_specialty)
+    physician_board_certification_es = _spanish(physician_board_certification)
+
     class Meta:
         verbose_name = _("clinic facts")
         verbose_name_plural = _("clinic facts")
@@ -164,13 +202,20 @@ class ClinicFacts(models.Model):
     def clean(self) -> None:
         # Each text fact is shown as written, between other sentences.
         errors = {}
-        for name in SENTENCE_FIELDS:
+        for name in [*SENTENCE_FIELDS, *(f"{name}_es" for name in SENTENCE_FIELDS)]:
             value = getattr(self, name).strip()
             setattr(self, name, value)
             if value and value[-1] not in ".!?":
                 errors[name] = _("End with a full stop: the page shows this as a sentence.")
         if errors:
             raise ValidationError(errors)
+
+    def in_active_language(self) -> "ClinicFacts":
+        """A copy to show, each text fact in the visitor's language; never saved."""
+        shown = copy.copy(self)
+        for name in TRANSLATED_FIELDS:
+            setattr(shown, name, in_active_language(self, name))
+        return shown
 
     @property
     def methods_known(self) -> bool:

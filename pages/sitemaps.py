@@ -8,7 +8,15 @@ from pages.content import SITEMAP_URL_NAMES
 
 
 class PageSitemap(Sitemap):
-    """Every public page, at the site's public address (not the request's host)."""
+    """Every public page in every language, at the site's public address.
+
+    Each entry lists its twin in the other language (hreflang alternates),
+    and English as the default for everyone else.
+    """
+
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self) -> list[str]:
         return SITEMAP_URL_NAMES

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from booking.models import Location
 from pages.content import HealthPage
@@ -55,7 +56,7 @@ def medical_web_page(page: HealthPage, *, review: PageReview | None) -> dict:
         "name": str(page.title),
         "description": str(page.description),
         "url": absolute_url(reverse(f"pages:{page.key}")),
-        "inLanguage": "en-US",
+        "inLanguage": f"{get_language()}-US",
         "publisher": {"@type": "MedicalOrganization", "name": CLINIC_NAME},
     }
     if review is not None:

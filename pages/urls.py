@@ -1,9 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from pages import views
 from pages.content import HEALTH_PAGES
-from pages.sitemaps import PageSitemap
 
 app_name = "pages"
 urlpatterns = [
@@ -22,6 +20,4 @@ urlpatterns = [
     path("locations/", views.locations, name="locations"),
     path("crisis/", views.page, {"template_name": "pages/crisis.html"}, name="crisis"),
     path("privacy/", views.page, {"template_name": "pages/privacy.html"}, name="privacy"),
-    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
-    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

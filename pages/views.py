@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from booking.selectors import location_directory
@@ -55,7 +56,7 @@ def page(request: HttpRequest, template_name: str) -> HttpResponse:
 @cached_page
 def health_page(request: HttpRequest, key: str) -> HttpResponse:
     guide = HEALTH_PAGES_BY_KEY[key]
-    review = PageReview.objects.filter(page=key).first()
+    review = PageReview.objects.filter(page=key, language=get_language()).first()
     return render(
         request,
         guide.template_name,
@@ -78,5 +79,5 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         lines.append(f"Disallow: /{settings.ADMIN_URL}")
     else:
         lines.append("Disallow:")
-    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('pages:sitemap')}")
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

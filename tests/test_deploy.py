@@ -54,8 +54,10 @@ for number, office in enumerate(Location.objects.filter(is_active=True)):
         )
 today = timezone.localdate()
 for page in HEALTH_PAGES:
+  for language in ("en", "es"):
     PageReview.objects.create(
         page=page.key,
+        language=language,
         reviewer_name="Dr. Test Reviewer",
         reviewer_credentials="MD",
         last_reviewed=today,
@@ -71,6 +73,11 @@ ClinicFacts.objects.update_or_create(pk=1, defaults={
     "out_of_hours": "Test fact.",
     "physician_specialty": "Test fact.",
     "physician_board_certification": "Test fact.",
+    **{f"{name}_es": "Dato de prueba." for name in (
+        "monitoring_after_session", "visit_length", "eating_drinking_rule",
+        "consultation_cost", "out_of_hours", "physician_specialty",
+        "physician_board_certification",
+    )},
 })
 """
 
@@ -112,6 +119,8 @@ def test_check_deploy_fails_on_a_fresh_install_naming_each_missing_detail_and_pa
     for page in HEALTH_PAGES:
         review = f"{page.key}: (clinic.E004) The health page “{page.title}” has no clinical review"
         assert review in output
+        spanish = f"es:{page.key}: (clinic.E004) The Spanish health page “{page.title}” has no"
+        assert spanish in output
     assert "Admin → Educational pages → Page reviews" in output
     assert "(clinic.E005)" in output and "DJANGO_ADMIN_URL" in output
     assert "(clinic.E006) REDIS_URL is not set" in output

@@ -10,7 +10,7 @@ from pages.content import PUBLIC_URL_NAMES
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC_URLS = [*PUBLIC_URL_NAMES, "pages:sitemap", "pages:robots_txt"]
+PUBLIC_URLS = [*PUBLIC_URL_NAMES, "sitemap", "robots_txt"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_URLS)

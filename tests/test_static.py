@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from pages.content import PUBLIC_URL_NAMES
 
@@ -61,24 +62,37 @@ def first_visit_bytes(client, url: str, **kwargs) -> tuple[int, int]:
     return total, 1 + len(assets)
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("name", PUBLIC_URL_NAMES)
-def test_page_with_its_assets_fits_the_weight_budget(client, clinic_locations, settings, name):
+def test_page_with_its_assets_fits_the_weight_budget(
+    client, clinic_locations, settings, name, language
+):
     # Canonical links and structured data use the public address, which is https.
     settings.SITE_URL = "https://www.example-clinic.test"
+    with translation.override(language):
+        url = reverse(name)
 
-    total, requests = first_visit_bytes(client, reverse(name))
+    total, requests = first_visit_bytes(client, url)
 
     assert requests <= PAGE_BUDGET_REQUESTS
     assert total <= PAGE_BUDGET_BYTES, f"{total} bytes"
 
 
-def test_the_form_confirmation_and_error_pages_fit_their_budgets(client, clinic_locations):
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_form_confirmation_and_error_pages_fit_their_budgets(
+    client, clinic_locations, settings, language
+):
     from tests.factories import valid_booking_data
 
-    form, form_requests = first_visit_bytes(client, reverse("booking:create"))
-    client.post(reverse("booking:create"), valid_booking_data())
-    confirmation, _ = first_visit_bytes(client, reverse("booking:done"))
-    not_found, _ = first_visit_bytes(client, "/no-such-page/")
+    settings.SITE_URL = "https://www.example-clinic.test"
+    with translation.override(language):
+        form_url, done_url = reverse("booking:create"), reverse("booking:done")
+        not_found_url = reverse("pages:home") + "no-such-page/"
+
+    form, form_requests = first_visit_bytes(client, form_url)
+    client.post(form_url, valid_booking_data())
+    confirmation, _ = first_visit_bytes(client, done_url)
+    not_found, _ = first_visit_bytes(client, not_found_url)
 
     assert form_requests <= PAGE_BUDGET_REQUESTS
     assert form <= FORM_BUDGET_BYTES, f"form: {form} bytes"

@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -18,14 +19,15 @@ def reachable(locations) -> bool:
 def clock(moment) -> str:
     """'10:30 am': how people write a time, in the office's time zone."""
     local = timezone.localtime(moment)
-    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    half = pgettext("time of day", "am") if local.hour < 12 else pgettext("time of day", "pm")
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {half}"
 
 
 @register.filter
 def day_label(moment) -> str:
     """'Tuesday 9 December' for a date or a time (in the office's time zone)."""
     day = timezone.localtime(moment).date() if hasattr(moment, "hour") else moment
-    return date_format(day, "l j F")
+    return date_format(day, pgettext("date format for a day", "l j F"))
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """Launch checks: `check --deploy` and the managers' admin banner name what is missing."""
 
 import datetime
+import itertools
 
 import pytest
 from django.core import checks
@@ -49,9 +50,10 @@ def complete(office: Location) -> Location:
 
 def review_every_page(*, due_in_days: int = 365) -> None:
     today = timezone.localdate()
-    for page in HEALTH_PAGES:
+    for page, language in itertools.product(HEALTH_PAGES, ["en", "es"]):
         PageReview.objects.create(
             page=page.key,
+            language=language,
             reviewer_name="Dr. Ada Reviewer",
             reviewer_credentials="MD",
             last_reviewed=today - datetime.timedelta(days=400),
@@ -139,23 +141,45 @@ def test_an_unreadable_database_is_one_warning_to_run_migrate(production, monkey
 def test_every_health_page_without_a_review_is_named_with_where_to_record_it(production):
     problems = check_health_page_reviews()
 
-    assert ids(problems) == ["clinic.E004"] * len(HEALTH_PAGES)
-    for page, problem in zip(HEALTH_PAGES, problems, strict=True):
-        assert f"“{page.title}” has no clinical review" in problem.msg
+    assert ids(problems) == ["clinic.E004"] * len(HEALTH_PAGES) * 2
+    english, spanish = problems[: len(HEALTH_PAGES)], problems[len(HEALTH_PAGES) :]
+    for page, problem in zip(HEALTH_PAGES, english, strict=True):
+        assert f"The health page “{page.title}” has no clinical review" in problem.msg
         assert "Admin → Educational pages → Page reviews" in problem.hint
+    for page, problem in zip(HEALTH_PAGES, spanish, strict=True):
+        assert f"The Spanish health page “{page.title}” has no clinical review" in problem.msg
+        assert problem.obj == f"es:{page.key}"
+
+
+def test_a_spanish_page_needs_its_own_review_whatever_the_english_one_says(production):
+    for page in HEALTH_PAGES:
+        PageReview.objects.create(
+            page=page.key,
+            reviewer_name="Dr. Ada Reviewer",
+            reviewer_credentials="MD",
+            last_reviewed=timezone.localdate(),
+            next_review_due=timezone.localdate() + datetime.timedelta(days=365),
+        )
+
+    problems = check_health_page_reviews()
+
+    assert len(problems) == len(HEALTH_PAGES)
+    assert all(problem.msg.startswith("The Spanish health page") for problem in problems)
 
 
 def test_an_overdue_review_is_named_with_its_due_date_and_current_ones_pass(production):
     review_every_page()
     first = HEALTH_PAGES[0]
-    PageReview.objects.filter(page=first.key).update(
+    PageReview.objects.filter(page=first.key, language="es").update(
         next_review_due=timezone.localdate() - datetime.timedelta(days=1)
     )
 
     (problem,) = check_health_page_reviews()
 
     assert problem.id == "clinic.E004"
-    assert f"The clinical review of the health page “{first.title}” was due on" in problem.msg
+    assert f"The clinical review of the Spanish health page “{first.title}” was due on" in (
+        problem.msg
+    )
 
     PageReview.objects.filter(page=first.key).update(next_review_due=timezone.localdate())
     assert check_health_page_reviews() == []
@@ -231,8 +255,9 @@ def test_managers_see_every_launch_problem_on_every_admin_page_with_a_link_to_fi
 ):
     production.ADMIN_URL = "admin/"
     milford = Location.objects.get(slug="milford")
-    # The admin path, three details for each of two offices, every health page.
-    expected = 1 + 2 * 3 + len(HEALTH_PAGES)
+    # The admin path, three details for each of two offices, every health page
+    # in each language.
+    expected = 1 + 2 * 3 + 2 * len(HEALTH_PAGES)
 
     for url in [reverse("admin:index"), reverse("admin:booking_booking_changelist")]:
         html = manager_client.get(url).content.decode()
@@ -294,5 +319,19 @@ def test_blank_clinic_facts_are_named_in_a_warning_until_entered():
             "physician_specialty": "Anesthesiology.",
             "physician_board_certification": "The board.",
         },
+    )
+    (warning,) = check_clinic_facts()
+    assert warning.id == "clinic.W004"
+    assert "The Spanish pages show these clinic facts in English" in warning.msg
+    assert "how long patients stay after a session" in warning.msg
+
+    ClinicFacts.objects.update(
+        monitoring_after_session_es="Se queda con nosotros al menos una hora.",
+        visit_length_es="Una visita dura unas dos horas.",
+        eating_drinking_rule_es="No coma durante las seis horas anteriores.",
+        consultation_cost_es="La primera consulta es gratuita.",
+        out_of_hours_es="Llame al 988 o al 911.",
+        physician_specialty_es="Anestesiología.",
+        physician_board_certification_es="La junta.",
     )
     assert check_clinic_facts() == []

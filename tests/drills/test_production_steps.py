@@ -34,6 +34,7 @@ README = BASE_DIR / "README.md"
 SECTION = "## Running in production"
 # What a deploy never copies: environments, caches, local data.
 NOT_DEPLOYED = shutil.ignore_patterns(
+    "*.mo",  # compiled by the build step, as from a fresh clone
     ".venv",
     ".git",
     ".cache",
@@ -118,7 +119,8 @@ def test_the_production_steps_work_as_written(
             location=office, weekly=[(day, datetime.time(9), datetime.time(17)) for day in range(5)]
         )
     for page in HEALTH_PAGES:
-        make_page_review(page=page.key)
+        for language in ("en", "es"):
+            make_page_review(page=page.key, language=language)
     mail_server = RefusingMailServer()
     port = free_port()
     # Step 1's list, and nothing else.
@@ -167,6 +169,9 @@ def test_the_production_steps_work_as_written(
                     home = Browser(site).get("/")
                     assert home.status == 200
                     assert re.search(r'/static/css/site\.[0-9a-f]{12}\.css"', home.text)
+                    spanish = Browser(site).get("/es/")
+                    assert '<html lang="es">' in spanish.text
+                    assert "Solicitar una consulta" in spanish.text
                 else:
                     wait_until(lambda: "Starting worker" in log.read_text(), log)
         else:

@@ -112,6 +112,7 @@ def test_review_recorded_in_the_admin_shows_up_on_the_cached_page(
             reverse("admin:pages_pagereview_add"),
             {
                 "page": "risks",
+                "language": "en",
                 "reviewer_name": "Dr. Jane Doe",
                 "reviewer_credentials": "MD",
                 "last_reviewed": "2026-01-10",

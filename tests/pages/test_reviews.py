@@ -119,8 +119,10 @@ def test_admin_names_the_pages_nobody_has_reviewed(admin_client):
     html = admin_client.get(reverse("admin:pages_pagereview_changelist")).content.decode()
 
     assert "Pages with no clinical review yet" in html
-    assert "<li>Frequently asked questions</li>" in html
-    assert "<li>Risks and safety</li>" not in html
+    assert "<li>Frequently asked questions (English)</li>" in html
+    assert "<li>Frequently asked questions (Spanish)</li>" in html
+    assert "<li>Risks and safety (English)</li>" not in html
+    assert "<li>Risks and safety (Spanish)</li>" in html
 
 
 def test_admin_add_form_rejects_a_due_date_before_the_review(admin_client):

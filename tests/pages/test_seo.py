@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from pages.content import HEALTH_PAGES, PUBLIC_URL_NAMES, SITEMAP_URL_NAMES
 from tests.factories import make_location
@@ -47,13 +48,38 @@ def test_canonical_link_uses_the_public_address_not_the_request_host(
     assert "localhost" not in html
 
 
-def test_sitemap_lists_every_public_page_at_the_public_address(client, public_site_url):
-    response = client.get(reverse("pages:sitemap"))
+def test_sitemap_lists_every_public_page_in_both_languages_at_the_public_address(
+    client, public_site_url
+):
+    response = client.get(reverse("sitemap"))
 
     root = ElementTree.fromstring(response.content)
     locations = {loc.text for loc in root.findall("sm:url/sm:loc", SITEMAP_NS)}
+    english = {public_site_url + reverse(name) for name in SITEMAP_URL_NAMES}
+    with translation.override("es"):
+        spanish = {public_site_url + reverse(name) for name in SITEMAP_URL_NAMES}
     assert response.status_code == 200
-    assert locations == {public_site_url + reverse(name) for name in SITEMAP_URL_NAMES}
+    assert locations == english | spanish
+    assert all("/es/" in url for url in spanish) and not english & spanish
+
+
+def test_each_sitemap_entry_names_its_twin_and_english_as_the_default(client, public_site_url):
+    root = ElementTree.fromstring(client.get(reverse("sitemap")).content)
+
+    entry = next(
+        url
+        for url in root.findall("sm:url", SITEMAP_NS)
+        if url.find("sm:loc", SITEMAP_NS).text == public_site_url + "/es/ketamine/risks-and-safety/"
+    )
+    alternates = {
+        link.get("hreflang"): link.get("href")
+        for link in entry.findall("{http://www.w3.org/1999/xhtml}link")
+    }
+    assert alternates == {
+        "en": public_site_url + "/ketamine/risks-and-safety/",
+        "es": public_site_url + "/es/ketamine/risks-and-safety/",
+        "x-default": public_site_url + "/ketamine/risks-and-safety/",
+    }
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_the_admin(

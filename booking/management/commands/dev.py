@@ -31,6 +31,7 @@ class Command(BaseCommand):
         # runserver's autoreloader runs this command again in a child process
         # (RUN_MAIN=true); set up only once, in the parent.
         if os.environ.get("RUN_MAIN") != "true":
+            call_command("compilemessages", verbosity=0)  # the Spanish site
             call_command("migrate", interactive=False, verbosity=0)
             password = self.reset_dev_login()
             self.add_demo_availability()
@@ -94,14 +95,14 @@ class Command(BaseCommand):
         if Booking.objects.exists():
             return
         people = [
-            ("Avery", "Demo", "milford", True, "two_or_more"),
-            ("Blake", "Sample", "milford", False, "one"),
-            ("Casey", "Example", "westport", False, "two_or_more"),
-            ("Drew", "Placeholder", "westport", True, "not_sure"),
-            ("Emerson", "Fictional", "milford", False, "two_or_more"),
+            ("Avery", "Demo", "milford", True, "two_or_more", "en"),
+            ("Blake", "Sample", "milford", False, "one", "en"),
+            ("Casey", "Example", "westport", False, "two_or_more", "es"),
+            ("Drew", "Placeholder", "westport", True, "not_sure", "en"),
+            ("Emerson", "Fictional", "milford", False, "two_or_more", "es"),
         ]
         created = []
-        for number, (first, last, slug, urgent, tried) in enumerate(people):
+        for number, (first, last, slug, urgent, tried, language) in enumerate(people):
             booking, _new = services.booking_create(
                 submission_key=uuid.uuid4(),
                 location=Location.objects.get(slug=slug),
@@ -121,6 +122,7 @@ class Command(BaseCommand):
                 urgent=urgent,
                 consent_contact=True,
                 consent_privacy=True,
+                language=language,
             )
             created.append(booking)
         # Some work in progress, so the console, its timeline and the agenda
