@@ -8,8 +8,8 @@ from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import Exact, In, LessThanOrEqual
 from django.utils import dateformat, timezone
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
@@ -347,8 +347,8 @@ class AvailabilityWindow(models.Model):
 
 
 def _clock(value: datetime.time) -> str:
-    # "9:00 AM"; in Spanish "9:00 a. m." (Django's own catalogues).
-    return dateformat.time_format(value, "g:i A")
+    # "9:00 AM"; in Spanish "9:00 a.m." (the format is translated).
+    return dateformat.time_format(value, gettext("g:i A"))
 
 
 # Mon … Sun, in the active language.

@@ -2,8 +2,10 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DataError, connection
+from django.utils import translation
 
 from tests.factories import ensure_clinic_locations
 
@@ -20,6 +22,14 @@ def pytest_sessionstart(session):
     from django.core.management import call_command
 
     call_command("compilemessages", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    # A request to a Spanish page leaves Spanish active in this thread (as in
+    # any server thread until its next request); later tests start in English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
