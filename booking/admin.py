@@ -334,8 +334,7 @@ class BookingAdmin(admin.ModelAdmin):
         "status",
         "next_step",
         "appointment",
-        "location",
-        "language_flag",
+        "office",
         "attempts",
         "assigned",
         "requested_mode",
@@ -550,12 +549,16 @@ class BookingAdmin(admin.ModelAdmin):
             return format_html('<span class="urgent-reached">{}</span>', _("urgent, reached"))
         return ""
 
-    @admin.display(description=_("language"), ordering="language")
-    def language_flag(self, obj: Booking) -> str:
-        # Only the exception is marked: a patient to call back in Spanish.
+    @admin.display(description=_("office"), ordering="location__name")
+    def office(self, obj: Booking) -> str:
+        # Beside the office, the exception: a patient to call back in Spanish.
         if obj.language == settings.LANGUAGE_CODE:
-            return ""
-        return format_html('<strong class="language-flag">{}</strong>', obj.get_language_display())
+            return obj.location.name
+        return format_html(
+            '{}<br><strong class="language-flag">{}</strong>',
+            obj.location.name,
+            obj.get_language_display(),
+        )
 
     @admin.display(description=_("next step"))
     def next_step(self, obj: Booking) -> str:

@@ -295,3 +295,23 @@ def test_the_database_refuses_a_language_the_site_does_not_offer(clinic_location
 
     with pytest.raises(IntegrityError):
         Booking.objects.filter(pk=booking.pk).update(language="fr")
+
+
+@pytest.mark.django_db
+def test_a_form_sent_after_its_security_check_expired_is_explained_in_spanish(clinic_locations):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(url_in("es", "booking:create"), valid_booking_data())
+
+    assert response.status_code == 403
+    assert html_lang(response) == "es"
+    assert spanish("Your form could not be sent") in response.content.decode()
+    assert 'href="tel:988"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_search_engines_are_told_a_spanish_health_page_is_in_spanish(client, clinic_locations):
+    html = client.get(url_in("es", "pages:risks")).content.decode()
+
+    assert '"inLanguage": "es-US"' in html
+    assert f'"name": "{spanish("Risks and safety")}"' in html

@@ -374,6 +374,7 @@ def test_manager_exports_the_filtered_list_and_the_export_is_logged(manager_clie
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["reference"] for row in rows] == [urgent.reference]
     assert rows[0]["location"] == "Westport"
+    assert rows[0]["language"] == "English"
     assert (rows[0]["requested_mode"], rows[0]["booked_mode"]) == ("In person at the office", "")
     assert "Jordan" not in response.content.decode()
     export = BookingExport.objects.get()

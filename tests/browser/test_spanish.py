@@ -107,10 +107,18 @@ def fill_spanish_request(page: Page) -> None:
     page.locator("#id_consent_privacy").check()
 
 
+def shoot(page: Page, name: str) -> None:
+    """Keep a picture of the screen for a person to look at (/tmp/es-…-390.png)."""
+    page.screenshot(path=f"/tmp/es-{name}-{page.viewport_size['width']}.png")
+
+
 def test_a_patient_requests_a_consultation_in_spanish_on_a_phone(site_page: Page, settings):
     settings.BOOKING_MIN_FILL_SECONDS = 0
     site_page.set_viewport_size(SCREENS["390"])
-    site_page.goto(site_page.live_server_url + url_in("es", "booking:create"))
+    site_page.goto(site_page.live_server_url + url_in("es", "pages:home"))
+    shoot(site_page, "home")
+    site_page.get_by_role("link", name=spanish("Request a consultation")).first.click()
+    shoot(site_page, "form")
 
     # A mistake first: the summary and the field's message are in Spanish.
     site_page.get_by_role("button", name=spanish("Send request")).click()
@@ -122,6 +130,7 @@ def test_a_patient_requests_a_consultation_in_spanish_on_a_phone(site_page: Page
 
     heading = site_page.get_by_role("heading", name=spanish("We have received your request"))
     expect(heading).to_be_visible()
+    shoot(site_page, "confirmation")
     booking = Booking.objects.get()
     assert booking.language == "es"
     expect(site_page.get_by_text(booking.reference)).to_be_visible()
