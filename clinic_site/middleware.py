@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.middleware.locale import LocaleMiddleware
 from django.utils.csp import CSP, build_policy
+from django.utils.translation import activate, get_language_from_path
 
 # Character sets a request body or query string may be decoded with. Browsers
 # send this site's forms as UTF-8 and name no charset at all; anything else
@@ -88,23 +88,23 @@ class RequestCharsetGuard:
         return self.application(environ, *args)
 
 
-class PathLanguageMiddleware(LocaleMiddleware):
-    """Django's LocaleMiddleware, for a site whose language is in the path alone.
+class PathLanguageMiddleware:
+    """The language of a page comes from its URL alone: /es/… is Spanish, all else English.
 
-    English lives at the unprefixed URLs and Spanish under /es/; neither a
-    browser's Accept-Language nor a cookie ever changes what a URL shows, so
-    responses do not say they vary by it (a shared cache keeps one copy).
+    Django's LocaleMiddleware would also read the browser's Accept-Language
+    and a cookie, and mark every English response "Vary: Accept-Language";
+    here neither ever changes what a URL shows (no redirect by browser
+    language, one shared copy of each cached page), and the admin stays
+    English. It runs before the page cache, which resolves the path.
     """
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        response = super().process_response(request, response)
-        kept = [
-            header.strip()
-            for header in response.get("Vary", "").split(",")
-            if header.strip() and header.strip().lower() != "accept-language"
-        ]
-        if kept:
-            response["Vary"] = ", ".join(kept)
-        elif "Vary" in response:
-            del response["Vary"]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from django.utils import dateformat, timezone
 
 from booking.checks import LAUNCH_TAG, launch_level, runs_for
+from booking.models import Location
 from pages.content import HEALTH_PAGES
 from pages.models import TRANSLATED_FIELDS, ClinicFacts, PageReview
 
@@ -85,13 +86,20 @@ def check_clinic_facts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         str(ClinicFacts._meta.get_field(name).verbose_name)
         for name in TRANSLATED_FIELDS
         if getattr(facts, name) and not getattr(facts, f"{name}_es")
+    ] + [
+        f"the {name} office's response promise (Admin → Bookings → Locations → {name})"
+        for name in Location.objects.active()
+        .exclude(response_promise="")
+        .filter(response_promise_es="")
+        .values_list("name", flat=True)
     ]
     warnings = []
     if untranslated:
         warnings.append(
             checks.Warning(
-                "The Spanish pages show these clinic facts in English until they are "
-                "translated: " + "; ".join(untranslated) + ".",
+                "The Spanish pages show these in English until they are translated: "
+                + "; ".join(untranslated)
+                + ".",
                 hint=f"Enter them under “In Spanish” in {CLINIC_FACTS_PATH}.",
                 id="clinic.W004",
             )

@@ -322,7 +322,7 @@ def test_blank_clinic_facts_are_named_in_a_warning_until_entered():
     )
     (warning,) = check_clinic_facts()
     assert warning.id == "clinic.W004"
-    assert "The Spanish pages show these clinic facts in English" in warning.msg
+    assert "The Spanish pages show these in English" in warning.msg
     assert "how long patients stay after a session" in warning.msg
 
     ClinicFacts.objects.update(
@@ -335,3 +335,15 @@ def test_blank_clinic_facts_are_named_in_a_warning_until_entered():
         physician_board_certification_es="La junta.",
     )
     assert check_clinic_facts() == []
+
+
+def test_an_office_promise_without_its_spanish_version_is_named_in_a_warning(clinic_locations):
+    from pages.checks import check_clinic_facts
+
+    Location.objects.filter(slug="milford").update(response_promise="within one business day")
+
+    (untranslated,) = [w for w in check_clinic_facts() if w.id == "clinic.W004"]
+    assert "the Milford office's response promise" in untranslated.msg
+
+    Location.objects.filter(slug="milford").update(response_promise_es="en un día hábil")
+    assert [w for w in check_clinic_facts() if w.id == "clinic.W004"] == []
