@@ -31,13 +31,14 @@ def pick_time(request: HttpRequest) -> HttpResponse:
     booking = sent_booking(request)
     if booking is None:
         return redirect("booking:create")
-    kinds = availability.offered_kinds(booking.location)
-    if booking.status not in PICKABLE or booking.anonymised_at or not kinds:
+    if booking.status not in PICKABLE or booking.anonymised_at:
         return redirect("booking:done")
-    page = TimesPage(request, booking.location, kinds, current=booking.meeting)
+    page = TimesPage(request, booking.location, current=booking.meeting)
+    if not page.kinds:
+        return redirect("booking:done")
     if request.method != "POST":
         return page.render(booking=booking)
-    form = PickTimeForm(request.POST, kinds=kinds)
+    form = PickTimeForm(request.POST, kinds=page.kinds)
     if not form.is_valid():
         return page.render(booking=booking, form=form, status=400)
     try:
@@ -75,14 +76,13 @@ def manage_time(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _linked(token)
     if appointment is None:
         return _link_gone(request)
-    kinds = availability.offered_kinds(appointment.location)
-    if not kinds:
+    page = TimesPage(request, appointment.location, current=appointment.meeting)
+    if not page.kinds:
         return redirect("booking:manage", token=token)
-    page = TimesPage(request, appointment.location, kinds, current=appointment.meeting)
     context = {"appointment": appointment, "booking": appointment.booking, "token": token}
     if request.method != "POST":
         return page.render(**context)
-    form = PickTimeForm(request.POST, kinds=kinds)
+    form = PickTimeForm(request.POST, kinds=page.kinds)
     if not form.is_valid():
         return page.render(form=form, status=400, **context)
     try:
@@ -147,10 +147,21 @@ def _link_gone(request: HttpRequest) -> HttpResponse:
 class TimesPage:
     """The page of open times at one office, for one kind of consultation at a time."""
 
-    def __init__(self, request: HttpRequest, location: Location, kinds: list, *, current: str):
+    def __init__(self, request: HttpRequest, location: Location, *, current: str):
         self.request = request
         self.location = location
+        if request.method == "POST":
+            # Booking needs only the kinds offered; if the page is shown
+            # again (a time just taken), its times are read afresh.
+            self.calendar = None
+            kinds = availability.offered_kinds(location)
+        else:
+            # One read of the office's rules serves the kinds and the times.
+            self.calendar = availability.office_calendar(location, first=timezone.localdate())
+            kinds = self.calendar.kinds if self.calendar else []
         self.kinds = kinds
+        if not kinds:
+            return
         asked = request.POST.get("kind") or request.GET.get("kind")
         self.kind = asked if asked in kinds else current if current in kinds else kinds[0]
         try:
@@ -161,7 +172,9 @@ class TimesPage:
 
     def render(self, *, form=None, taken=None, refused=None, status=200, **context):
         now = timezone.now()
-        calendar = availability.office_calendar(self.location, first=timezone.localdate(now))
+        calendar = self.calendar or availability.office_calendar(
+            self.location, first=timezone.localdate(now)
+        )
         days, next_times = [], []
         if calendar is not None:
             days = calendar.open_days(self.kind, now, days=self.days)

@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -385,6 +386,17 @@ def test_after_sending_the_patient_is_offered_times_grouped_by_day_in_plain_word
     assert re.search(r">\d{1,2}:\d\d [ap]m<", page.text)
     assert "Call me to arrange a time instead" in page.text
     assert "<script" not in page.text
+
+
+def test_the_page_of_open_times_reads_the_offices_rules_once(client, milford):
+    client.post(reverse("booking:create"), valid_booking_data())
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(PICK_URL).status_code == 200
+
+    reads = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "booking_availability"' in sql for sql in reads) == 1
+    assert sum('FROM "booking_availabilitywindow"' in sql for sql in reads) == 1
 
 
 def test_picking_a_time_books_it_and_the_confirmation_gives_the_manage_link(client, milford):
