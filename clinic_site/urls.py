@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import pgettext_lazy
 
 from clinic_site import views
 from pages import views as page_views
@@ -24,9 +25,10 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": PageSitemap}}, name="sitemap"),
     path("robots.txt", page_views.robots_txt, name="robots_txt"),
     # Staff work in English; the public site is English at today's URLs and
-    # Spanish under /es/ (each page links to its twin; no browser-language redirect).
+    # Spanish under /es/, with Spanish paths ("URL path" entries in the
+    # catalogue). Each page links to its twin; no browser-language redirect.
     *i18n_patterns(
-        path("request-consultation/", include("booking.urls")),
+        path(pgettext_lazy("URL path", "request-consultation/"), include("booking.urls")),
         path("", include("pages.urls")),
         prefix_default_language=False,
     ),

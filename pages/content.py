@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The hub lists the pages under these headings, in this order.
 GROUPS = {
@@ -19,7 +20,7 @@ class HealthPage:
     """A page of medical information that a clinician reviews on a schedule."""
 
     key: str  # URL name, template name and PageReview.page
-    path: str
+    path: str | Promise  # translated: the Spanish pages have Spanish URLs
     title: str | Promise
     description: str | Promise  # meta description, hub summary and JSON-LD
     group: str  # a key of GROUPS
@@ -37,7 +38,7 @@ class HealthPage:
 HEALTH_PAGES = [
     HealthPage(
         "how_it_works",
-        "ketamine/how-it-works/",
+        pgettext_lazy("URL path", "ketamine/how-it-works/"),
         _("How ketamine works"),
         _(
             "What researchers think ketamine does in the brain, and why it can work within days. "
@@ -47,7 +48,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "research",
-        "ketamine/research/",
+        pgettext_lazy("URL path", "ketamine/research/"),
         _("What the research shows"),
         _(
             "What studies show about ketamine for hard-to-treat depression and thoughts of "
@@ -57,7 +58,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "risks",
-        "ketamine/risks-and-safety/",
+        pgettext_lazy("URL path", "ketamine/risks-and-safety/"),
         _("Risks and safety"),
         _(
             "Common side effects and rarer, serious risks. Misuse, harm to the bladder, and how "
@@ -67,7 +68,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "eligibility",
-        "ketamine/who-is-eligible/",
+        pgettext_lazy("URL path", "ketamine/who-is-eligible/"),
         _("Who is eligible"),
         _(
             "Who can have ketamine treatment, what rules it out, what needs a closer look first, "
@@ -77,7 +78,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "other_options",
-        "ketamine/other-treatments/",
+        pgettext_lazy("URL path", "ketamine/other-treatments/"),
         _("Other treatment options"),
         _(
             "Other ways to treat depression that has not lifted. They include changes to "
@@ -87,7 +88,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "consent",
-        "ketamine/consent-and-your-rights/",
+        pgettext_lazy("URL path", "ketamine/consent-and-your-rights/"),
         _("Consent and your rights"),
         _(
             "Why ketamine for depression is off-label, and what you agree to. Your right to stop,"
@@ -97,7 +98,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "cost",
-        "ketamine/cost-and-insurance/",
+        pgettext_lazy("URL path", "ketamine/cost-and-insurance/"),
         _("Cost and insurance"),
         _(
             "What health plans tend to pay for, and what they often do not. How to get a written "
@@ -107,7 +108,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "what_to_expect",
-        "ketamine/what-to-expect/",
+        pgettext_lazy("URL path", "ketamine/what-to-expect/"),
         _("What to expect"),
         _(
             "The steps from your first visit to a course of sessions: the checks, a session, "
@@ -117,7 +118,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "delivery",
-        "ketamine/delivery-and-dosing/",
+        pgettext_lazy("URL path", "ketamine/delivery-and-dosing/"),
         _("Delivery and dosing"),
         _(
             "How ketamine can be given: a drip, a shot or a nasal spray. The dose studies used, "
@@ -127,7 +128,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "session_day",
-        "ketamine/the-day-of-a-session/",
+        pgettext_lazy("URL path", "ketamine/the-day-of-a-session/"),
         _("The day of a session"),
         _(
             "How to get ready for a session: eating and drinking, what to bring, how long you "
@@ -137,7 +138,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "aftercare",
-        "ketamine/after-a-session/",
+        pgettext_lazy("URL path", "ketamine/after-a-session/"),
         _("After a session and between sessions"),
         _(
             "Who to contact after a session, what to do if your mood drops as the benefit "
@@ -147,7 +148,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "longer_term",
-        "ketamine/if-it-helps-and-if-it-does-not/",
+        pgettext_lazy("URL path", "ketamine/if-it-helps-and-if-it-does-not/"),
         _("If it helps, and if it does not"),
         _(
             "What happens after a course: how a benefit may be kept going, what is not known yet,"
@@ -157,7 +158,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "faq",
-        "ketamine/questions/",
+        pgettext_lazy("URL path", "ketamine/questions/"),
         _("Frequently asked questions"),
         _(
             "Short, plain answers to the questions people ask us most about ketamine for "

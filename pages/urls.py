@@ -1,4 +1,5 @@
 from django.urls import path
+from django.utils.translation import pgettext_lazy
 
 from pages import views
 from pages.content import HEALTH_PAGES
@@ -6,18 +7,33 @@ from pages.content import HEALTH_PAGES
 app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("ketamine/", views.page, {"template_name": "pages/guide.html"}, name="guide"),
+    path(
+        pgettext_lazy("URL path", "ketamine/"),
+        views.page,
+        {"template_name": "pages/guide.html"},
+        name="guide",
+    ),
     *(
         path(page.path, views.health_page, {"key": page.key}, name=page.key)
         for page in HEALTH_PAGES
     ),
     path(
-        "our-physician/",
+        pgettext_lazy("URL path", "our-physician/"),
         views.page,
         {"template_name": "pages/physician.html"},
         name="physician",
     ),
-    path("locations/", views.locations, name="locations"),
-    path("crisis/", views.page, {"template_name": "pages/crisis.html"}, name="crisis"),
-    path("privacy/", views.page, {"template_name": "pages/privacy.html"}, name="privacy"),
+    path(pgettext_lazy("URL path", "locations/"), views.locations, name="locations"),
+    path(
+        pgettext_lazy("URL path", "crisis/"),
+        views.page,
+        {"template_name": "pages/crisis.html"},
+        name="crisis",
+    ),
+    path(
+        pgettext_lazy("URL path", "privacy/"),
+        views.page,
+        {"template_name": "pages/privacy.html"},
+        name="privacy",
+    ),
 ]

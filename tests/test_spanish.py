@@ -17,11 +17,13 @@ from django.utils import timezone, translation
 from icalendar import Calendar
 
 from booking import services
+from booking.manage_links import manage_token
 from booking.models import Booking, Location, OpeningHours, hours_lines
 from pages.content import PUBLIC_URL_NAMES
 from pages.models import ClinicFacts
 from pages.services import clinic_facts_save, page_review_save
 from tests.booking.test_notifications import PRIVATE_VALUES, assert_no_private_data, run_worker
+from tests.booking.test_self_scheduling import book_days_ahead, open_milford_every_day
 from tests.factories import make_booking, make_staff, valid_booking_data
 from tests.pages.factories import make_page_review
 
@@ -62,7 +64,7 @@ def html_lang(response) -> str:
 @pytest.mark.django_db
 def test_english_stays_at_todays_urls_and_spanish_lives_under_es(client, clinic_locations):
     english = client.get("/ketamine/risks-and-safety/")
-    spanish_page = client.get("/es/ketamine/risks-and-safety/")
+    spanish_page = client.get("/es/ketamina/riesgos-y-seguridad/")
 
     assert english.status_code == spanish_page.status_code == 200
     assert html_lang(english) == "en" and english["Content-Language"] == "en"
@@ -88,6 +90,22 @@ def test_every_public_page_names_its_twin_and_links_to_it(
         assert switcher.count("<a ") == 1
 
 
+@pytest.mark.parametrize("name", PUBLIC_URL_NAMES)
+def test_spanish_pages_have_plain_spanish_addresses(name):
+    english, spanish_path = url_in("en", name), url_in("es", name)
+
+    # Lower-case letters without accents, digits and hyphens: easy to read out and type.
+    assert re.fullmatch(r"/es/(?:[a-z0-9]+(?:-[a-z0-9]+)*/)*", spanish_path)
+    if name not in ("pages:home", "pages:crisis"):  # "crisis" is the same word
+        assert spanish_path != "/es" + english
+
+
+def test_a_spanish_request_goes_through_spanish_addresses():
+    assert url_in("es", "booking:create") == "/es/solicitar-consulta/"
+    assert url_in("es", "booking:done") == "/es/solicitar-consulta/enviada/"
+    assert url_in("es", "booking:pick") == "/es/solicitar-consulta/hora/"
+
+
 @pytest.mark.django_db
 def test_the_browsers_language_never_moves_anyone(client, clinic_locations):
     response = client.get("/", headers={"accept-language": "es-US,es;q=0.9"})
@@ -101,7 +119,7 @@ def test_the_browsers_language_never_moves_anyone(client, clinic_locations):
 @pytest.mark.django_db
 def test_cached_english_and_spanish_pages_are_kept_apart(client, clinic_locations):
     for _ in range(2):
-        assert html_lang(client.get("/es/ketamine/")) == "es"
+        assert html_lang(client.get("/es/ketamina/")) == "es"
         assert html_lang(client.get("/ketamine/")) == "en"
 
 
@@ -131,7 +149,7 @@ def test_a_spanish_page_says_its_review_is_pending_until_its_own_review_is_recor
     record_review(page="risks", language="en", reviewer_name="Dr. Ada Reviewer")
 
     english = client.get("/ketamine/risks-and-safety/").content.decode()
-    pending = client.get("/es/ketamine/risks-and-safety/").content.decode()
+    pending = client.get("/es/ketamina/riesgos-y-seguridad/").content.decode()
 
     assert "by Dr. Ada Reviewer" in english
     assert spanish("Clinical review pending.") in pending
@@ -144,7 +162,7 @@ def test_a_spanish_page_says_its_review_is_pending_until_its_own_review_is_recor
         reviewer_credentials="MD, psiquiatra",
         last_reviewed=datetime.date(2026, 11, 3),
     )
-    reviewed = client.get("/es/ketamine/risks-and-safety/").content.decode()
+    reviewed = client.get("/es/ketamina/riesgos-y-seguridad/").content.decode()
     assert spanish("Last reviewed:") in reviewed
     assert "3 de noviembre de 2026" in reviewed
     assert "Dra. Lucía Revisora, MD, psiquiatra" in reviewed
@@ -166,7 +184,7 @@ def test_spanish_pages_show_a_clinic_fact_in_spanish_once_staff_enter_it(client,
     ClinicFacts.objects.update_or_create(
         pk=1, defaults={"eating_drinking_rule": "Do not eat for six hours before a session."}
     )
-    page = "/es/ketamine/the-day-of-a-session/"
+    page = "/es/ketamina/el-dia-de-la-sesion/"
 
     assert "Do not eat for six hours" in client.get(page).content.decode()
 
@@ -270,6 +288,28 @@ def test_a_spanish_patients_appointment_email_link_and_calendar_are_in_spanish(c
     assert summary != "Appointment — %(location)s office"
     for value in PRIVATE_VALUES:
         assert value not in message.subject + message.body
+
+
+@spanish_request
+def test_a_spanish_patients_manage_link_is_a_spanish_address_that_opens_in_spanish(
+    clinic_locations, public_site
+):
+    open_milford_every_day()
+    booking = make_booking(language="es")
+    appointment = book_days_ahead(booking)
+    run_worker()
+
+    (message,) = [m for m in mail.outbox if m.to == [booking.email]][-1:]
+    link = re.search(rf"{re.escape(SITE)}(/es/\S+)", message.body).group(1)
+    assert link == url_in("es", "booking:manage", manage_token(appointment))
+    assert link.startswith("/es/solicitar-consulta/cita/")
+    page = Client().get(link)
+    assert page.status_code == 200
+    assert html_lang(page) == "es"
+    assert spanish("Pick another time") in page.content.decode()
+    assert f'href="{url_in("es", "booking:manage_cancel", manage_token(appointment))}"' in (
+        page.content.decode()
+    )
 
 
 @pytest.mark.django_db

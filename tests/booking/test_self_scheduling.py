@@ -25,6 +25,10 @@ DONE_URL = reverse("booking:done")
 
 @pytest.fixture
 def milford(clinic_locations) -> Location:
+    return open_milford_every_day()
+
+
+def open_milford_every_day() -> Location:
     location = Location.objects.get(slug="milford")
     services.availability_set(
         location=location,
