@@ -261,7 +261,11 @@ def _build_message(notification: Notification) -> EmailMessage | None:
 
 def _message(notification: Notification) -> EmailMessage | None:
     booking = notification.booking
-    context = {"booking": booking, "location": booking.location, "site_url": settings.SITE_URL}
+    context = {
+        "booking": booking,
+        "location": booking.location,
+        "home_url": settings.SITE_URL + reverse("pages:home"),  # in the patient's language
+    }
     attachments = []
     appointment = notification.appointment
     if appointment is not None and appointment.is_booked:

@@ -220,7 +220,7 @@ spanish_request = pytest.mark.django_db(transaction=True)
 
 @spanish_request
 def test_a_request_from_the_spanish_form_is_stored_as_spanish_and_confirmed_in_spanish(
-    client, clinic_locations
+    client, clinic_locations, public_site
 ):
     Location.objects.filter(slug="milford").update(notification_email="milford@clinic.test")
     form = client.get(url_in("es", "booking:create"))
@@ -250,6 +250,7 @@ def test_a_request_from_the_spanish_form_is_stored_as_spanish_and_confirmed_in_s
     )
     assert "AYUDA" in patient.body and "911" in patient.body
     assert "232 Boston Post Rd, Suite 13" in patient.body
+    assert patient.body.rstrip().endswith(f"\n{SITE}/es/")  # the site, in Spanish
     assert_no_private_data(patient)
     assert "depresi" not in patient.body.lower()
     # The front desk reads English, and learns which language to call back in.
