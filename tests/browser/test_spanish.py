@@ -1,14 +1,19 @@
 """The Spanish site in Chromium: every page at a phone's and a laptop's width, and a request."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from booking import availability
 from booking.models import Booking
 from pages.content import PUBLIC_URL_NAMES
 from tests.booking.test_notifications import run_worker
 from tests.browser.axe import axe_violations
+from tests.browser.test_self_scheduling import milford  # noqa: F401 (a fixture)
+from tests.factories import valid_booking_data
 from tests.test_spanish import spanish, url_in
 from tests.test_static import (
     FORM_BUDGET_BYTES,
@@ -24,6 +29,9 @@ SPANISH_PAGES = [
     url_in("es", "booking:create"),
     "/es/no-existe/",
 ]
+# Written out here rather than taken from the site's own formats.
+WEEKDAYS = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"]
+MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
 SCREENS = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 900}}
 
 
@@ -143,3 +151,49 @@ def test_a_patient_requests_a_consultation_in_spanish_on_a_phone(site_page: Page
     assert booking.reference in email.subject
     assert spanish("Your reference:") in email.body
     assert "AYUDA" in email.body
+
+
+def test_a_spanish_patient_picks_a_time_on_a_phone_and_can_change_it_in_spanish(
+    site_page: Page,
+    milford,  # noqa: F811 (the fixture)
+):
+    page = site_page
+    page.set_viewport_size(SCREENS["390"])
+    # The form was typed in above; here it is sent as it posts, in this browser's session.
+    client = Client()
+    sent = client.post(url_in("es", "booking:create"), valid_booking_data(meeting="in_person"))
+    assert sent.url == url_in("es", "booking:pick")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": page.live_server_url}]
+    )
+    page.goto(page.live_server_url + sent.url)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        spanish("Pick a time for your consultation")
+    )
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    slot = availability.open_days(milford, "in_person")[1].times[0]
+    local = timezone.localtime(slot.starts_at)
+    day = f"{WEEKDAYS[local.weekday()]} {local.day} de {MONTHS.split()[local.month - 1]}"
+    clock = f"{local.hour % 12 or 12}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
+    expect(page.locator(".time-day").nth(1).locator("legend")).to_have_text(day)
+    page.locator("label[for='time-2-1']").click()
+    expect(page.locator("#time-2-1")).to_be_checked()
+    page.get_by_role("button", name=spanish("Book this time (%(kind)s)").split(" (")[0]).click()
+
+    expect(page.get_by_role("heading", name=spanish("Your consultation is booked"))).to_be_visible()
+    assert page.url == page.live_server_url + url_in("es", "booking:done")
+    details = page.locator(".appointment-details")
+    expect(details).to_contain_text(f"{day}, {clock}")
+    assert axe_violations(page) == []
+    booking = Booking.objects.get()
+    assert (booking.language, booking.appointments.get().starts_at) == ("es", slot.starts_at)
+
+    page.get_by_role("link", name=spanish("Change or cancel this appointment")).click()
+    assert page.url.startswith(page.live_server_url + "/es/solicitar-consulta/cita/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(spanish("Your appointment"))
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert axe_violations(page) == []
+    assert page.console_errors == []
