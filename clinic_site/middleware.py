@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.csp import CSP, build_policy
-from django.utils.translation import activate, get_language_from_path
+from django.utils.translation import activate
 
 # Character sets a request body or query string may be decoded with. Browsers
 # send this site's forms as UTF-8 and name no charset at all; anything else
@@ -100,9 +100,12 @@ class PathLanguageMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        # i18n_patterns serves the other languages under exactly "/<code>/".
+        self.prefixed = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        prefix = request.path_info.split("/", 2)[1]
+        language = prefix if prefix in self.prefixed else settings.LANGUAGE_CODE
         activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

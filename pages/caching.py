@@ -198,16 +198,16 @@ class CachedPageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # In development, template edits show up straight away.
-        if (
-            settings.DEBUG
-            or request.method not in ("GET", "HEAD")
-            or not _serves_cached_pages(request)
-        ):
+        if settings.DEBUG or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        key = page_cache_key(request)
+        entry = _recent_pages.get(key)
+        # Only a @cached_page view's page is ever kept under its path's key,
+        # so a page this process holds needs no look at the URLs.
+        if entry is None and not _serves_cached_pages(request):
             return self.get_response(request)
         request.get_host()  # refuses a host not in ALLOWED_HOSTS, as usual
-        key = page_cache_key(request)
         version = trusted_content_version()
-        entry = _recent_pages.get(key)
         if entry is None or entry["version"] != version:
             entry = cache.get(key)
             if entry is not None and entry["version"] == version:

@@ -320,6 +320,24 @@ def test_urls_of_other_views_never_look_in_the_page_cache(client, clinic_locatio
     assert public_content.VERSION_KEY in looked_up
 
 
+def test_a_page_this_process_holds_is_answered_without_reading_the_urls(
+    client, clinic_locations, monkeypatch
+):
+    from pages import caching
+
+    monkeypatch.setattr(caching, "_recent_pages", {})  # as in a new process
+    resolved = []
+    real_resolve = caching.resolve
+    monkeypatch.setattr(
+        caching, "resolve", lambda path: resolved.append(path) or real_resolve(path)
+    )
+    for path in ["/ketamine/", "/es/ketamina/", "/ketamine/", "/es/ketamina/"]:
+        assert client.get(path).status_code == 200
+
+    # The first visit to each page finds out that its view is cached; later ones need not.
+    assert resolved == ["/ketamine/", "/es/ketamina/"]
+
+
 def test_an_office_change_made_outside_the_admin_refreshes_the_cached_pages(
     client, clinic_locations, django_capture_on_commit_callbacks
 ):
