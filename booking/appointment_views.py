@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from booking import availability, services
-from booking.calendar import appointment_ics
+from booking.calendar import appointment_ics, ics_filename
 from booking.forms import PickTimeForm
 from booking.manage_links import manage_url
 from booking.models import Appointment, Booking, Location, Meeting
@@ -131,7 +131,7 @@ def manage_calendar(request: HttpRequest, token: str) -> HttpResponse:
         appointment_ics(booking=booking, ends_at=appointment.ends_at),
         content_type="text/calendar; charset=utf-8",
     )
-    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename()}"'
     return response
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from icalendar import Calendar, Event
 
 from booking.models import Booking, Meeting
@@ -26,6 +26,11 @@ DETAILS = {
     Meeting.VIDEO: gettext_lazy("We will send you the video link before the appointment."),
     Meeting.PHONE: gettext_lazy("We will call you on the number you gave us."),
 }
+
+
+def ics_filename() -> str:
+    """The calendar file's name, in the language the patient reads ("cita.ics")."""
+    return pgettext("file name", "appointment.ics")
 
 
 def appointment_ics(

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from booking import availability
-from booking.calendar import appointment_ics
+from booking.calendar import appointment_ics, ics_filename
 from booking.manage_links import first_token, manage_url, new_manage_key, token_hash
 from booking.models import (
     ADULT_AGE,
@@ -298,7 +298,7 @@ def _message(notification: Notification) -> EmailMessage | None:
         context["rescheduled"] = sequence > 0
         attachments.append(
             (
-                "appointment.ics",
+                ics_filename(),
                 appointment_ics(
                     booking=booking,
                     sequence=sequence,

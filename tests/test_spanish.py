@@ -282,7 +282,9 @@ def test_a_spanish_patients_appointment_email_link_and_calendar_are_in_spanish(c
     assert "martes 15 de diciembre de 2026" in message.body
     assert "10:30 a.m." in message.body
     assert spanish("Your appointment is booked.") in message.body
-    event = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")[0]
+    (name, ics, _mimetype) = message.attachments[0]
+    assert name == "cita.ics"
+    event = Calendar.from_ical(ics).walk("VEVENT")[0]
     with translation.override("es"):
         summary = translation.gettext("Appointment — %(location)s office")
     assert str(event["SUMMARY"]) == summary % {"location": "Milford"}
@@ -308,6 +310,8 @@ def test_a_spanish_patients_manage_link_is_a_spanish_address_that_opens_in_spani
     assert page.status_code == 200
     assert html_lang(page) == "es"
     assert spanish("Pick another time") in page.content.decode()
+    calendar = Client().get(url_in("es", "booking:manage_calendar", manage_token(appointment)))
+    assert calendar["Content-Disposition"] == 'attachment; filename="cita.ics"'
     assert f'href="{url_in("es", "booking:manage_cancel", manage_token(appointment))}"' in (
         page.content.decode()
     )
