@@ -107,6 +107,15 @@ def test_a_spanish_request_goes_through_spanish_addresses():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["pages:risks", "pages:crisis", "pages:physician"])
+def test_citations_stay_english_and_say_so_for_screen_readers(client, clinic_locations, name):
+    html = client.get(url_in("es", name)).content.decode()
+
+    # Titles stay as published, so readers can find the sources.
+    assert re.search(r'<(ol|ul) class="sources" lang="en">', html)
+
+
+@pytest.mark.django_db
 def test_the_browsers_language_never_moves_anyone(client, clinic_locations):
     response = client.get("/", headers={"accept-language": "es-US,es;q=0.9"})
     cached = client.get("/", headers={"accept-language": "es-US,es;q=0.9"})

@@ -113,7 +113,7 @@ def test_overclaim_check_catches_the_words_it_is_meant_to():
 @pytest.mark.parametrize("guide", HEALTH_PAGES, ids=lambda guide: guide.key)
 def test_health_page_cites_only_checked_sources(client, guide):
     html = get_html(client, f"pages:{guide.key}")
-    sources = html.split('<ol class="sources">')[1].split("</ol>")[0]
+    sources = html.split('<ol class="sources" lang="en">')[1].split("</ol>")[0]
     entries = re.findall(r"<li>(.*?)</li>", sources, re.DOTALL)
 
     assert entries
