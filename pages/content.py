@@ -20,7 +20,7 @@ class HealthPage:
     """A page of medical information that a clinician reviews on a schedule."""
 
     key: str  # URL name, template name and PageReview.page
-    path: str | Promise  # translated: the Spanish pages have Spanish URLs
+    path: str | Promise  # under the hub's path; translated, for Spanish URLs
     title: str | Promise
     description: str | Promise  # meta description, hub summary and JSON-LD
     group: str  # a key of GROUPS
@@ -38,7 +38,7 @@ class HealthPage:
 HEALTH_PAGES = [
     HealthPage(
         "how_it_works",
-        pgettext_lazy("URL path", "ketamine/how-it-works/"),
+        pgettext_lazy("URL path", "how-it-works/"),
         _("How ketamine works"),
         _(
             "What researchers think ketamine does in the brain, and why it can work within days. "
@@ -48,7 +48,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "research",
-        pgettext_lazy("URL path", "ketamine/research/"),
+        pgettext_lazy("URL path", "research/"),
         _("What the research shows"),
         _(
             "What studies show about ketamine for hard-to-treat depression and thoughts of "
@@ -58,7 +58,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "risks",
-        pgettext_lazy("URL path", "ketamine/risks-and-safety/"),
+        pgettext_lazy("URL path", "risks-and-safety/"),
         _("Risks and safety"),
         _(
             "Common side effects and rarer, serious risks. Misuse, harm to the bladder, and how "
@@ -68,7 +68,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "eligibility",
-        pgettext_lazy("URL path", "ketamine/who-is-eligible/"),
+        pgettext_lazy("URL path", "who-is-eligible/"),
         _("Who is eligible"),
         _(
             "Who can have ketamine treatment, what rules it out, what needs a closer look first, "
@@ -78,7 +78,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "other_options",
-        pgettext_lazy("URL path", "ketamine/other-treatments/"),
+        pgettext_lazy("URL path", "other-treatments/"),
         _("Other treatment options"),
         _(
             "Other ways to treat depression that has not lifted. They include changes to "
@@ -88,7 +88,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "consent",
-        pgettext_lazy("URL path", "ketamine/consent-and-your-rights/"),
+        pgettext_lazy("URL path", "consent-and-your-rights/"),
         _("Consent and your rights"),
         _(
             "Why ketamine for depression is off-label, and what you agree to. Your right to stop,"
@@ -98,7 +98,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "cost",
-        pgettext_lazy("URL path", "ketamine/cost-and-insurance/"),
+        pgettext_lazy("URL path", "cost-and-insurance/"),
         _("Cost and insurance"),
         _(
             "What health plans tend to pay for, and what they often do not. How to get a written "
@@ -108,7 +108,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "what_to_expect",
-        pgettext_lazy("URL path", "ketamine/what-to-expect/"),
+        pgettext_lazy("URL path", "what-to-expect/"),
         _("What to expect"),
         _(
             "The steps from your first visit to a course of sessions: the checks, a session, "
@@ -118,7 +118,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "delivery",
-        pgettext_lazy("URL path", "ketamine/delivery-and-dosing/"),
+        pgettext_lazy("URL path", "delivery-and-dosing/"),
         _("Delivery and dosing"),
         _(
             "How ketamine can be given: a drip, a shot or a nasal spray. The dose studies used, "
@@ -128,7 +128,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "session_day",
-        pgettext_lazy("URL path", "ketamine/the-day-of-a-session/"),
+        pgettext_lazy("URL path", "the-day-of-a-session/"),
         _("The day of a session"),
         _(
             "How to get ready for a session: eating and drinking, what to bring, how long you "
@@ -138,7 +138,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "aftercare",
-        pgettext_lazy("URL path", "ketamine/after-a-session/"),
+        pgettext_lazy("URL path", "after-a-session/"),
         _("After a session and between sessions"),
         _(
             "Who to contact after a session, what to do if your mood drops as the benefit "
@@ -148,7 +148,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "longer_term",
-        pgettext_lazy("URL path", "ketamine/if-it-helps-and-if-it-does-not/"),
+        pgettext_lazy("URL path", "if-it-helps-and-if-it-does-not/"),
         _("If it helps, and if it does not"),
         _(
             "What happens after a course: how a benefit may be kept going, what is not known yet,"
@@ -158,7 +158,7 @@ HEALTH_PAGES = [
     ),
     HealthPage(
         "faq",
-        pgettext_lazy("URL path", "ketamine/questions/"),
+        pgettext_lazy("URL path", "questions/"),
         _("Frequently asked questions"),
         _(
             "Short, plain answers to the questions people ask us most about ketamine for "

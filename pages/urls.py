@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import pgettext_lazy
 
 from pages import views
@@ -7,15 +7,18 @@ from pages.content import HEALTH_PAGES
 app_name = "pages"
 urlpatterns = [
     path("", views.home, name="home"),
+    # The hub and its pages share one translated prefix (/ketamine/, /es/ketamina/).
     path(
         pgettext_lazy("URL path", "ketamine/"),
-        views.page,
-        {"template_name": "pages/guide.html"},
-        name="guide",
-    ),
-    *(
-        path(page.path, views.health_page, {"key": page.key}, name=page.key)
-        for page in HEALTH_PAGES
+        include(
+            [
+                path("", views.page, {"template_name": "pages/guide.html"}, name="guide"),
+                *(
+                    path(page.path, views.health_page, {"key": page.key}, name=page.key)
+                    for page in HEALTH_PAGES
+                ),
+            ]
+        ),
     ),
     path(
         pgettext_lazy("URL path", "our-physician/"),
